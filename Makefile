@@ -1,0 +1,27 @@
+# The two quick-start commands: `make demo` (the main job) and `make test` (the suite).
+# Each creates .venv on first use. CPU-only machines (CI, the dev boxes) get the CPU
+# torch wheel that lies on disk; a user's Linux machine gets PyPI's normal (CUDA) torch.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_VERSION ?= 2.13.0
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.tabula-installed
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/tabula demo
+
+test: setup
+	$(PY) -m pytest -q -n 2
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""tabula selfplay package."""
