@@ -61,23 +61,28 @@ def random_playouts(game: Game, batch: int, seconds: float, seed: int = 0) -> Pl
     mask = np.zeros((batch, game.info.num_actions), dtype=np.bool_)
     actions = np.zeros(batch, dtype=np.int64)
     done = np.zeros(batch, dtype=np.bool_)
-    games = moves = 0
+    row_moves = np.zeros(batch, dtype=np.int64)
+    games = moves = finished_moves = 0
     start = time.perf_counter()
     while True:
         game.legal_mask(states, out=mask)
         sample_uniform(mask, rng.random(batch), actions)
         game.apply(states, actions, check=False)
         moves += batch
+        row_moves += 1
         game.terminal(states, out=done)
         if done.any():
             rows = np.flatnonzero(done)
             games += len(rows)
+            finished_moves += int(row_moves[rows].sum())
+            row_moves[rows] = 0
             game.assign(states, rows, fresh, rows)
             if time.perf_counter() - start >= seconds:
                 break
     elapsed = time.perf_counter() - start
-    # Moves of unfinished games are counted too; the per-game figure uses finished ones.
-    return PlayoutRate(games / elapsed, moves / elapsed, moves / max(games, 1), games, elapsed)
+    # moves/s counts every move played; moves/game only those of finished games.
+    return PlayoutRate(games / elapsed, moves / elapsed, finished_moves / max(games, 1),
+                       games, elapsed)
 
 
 def first_call_seconds(game: Game) -> float:
