@@ -33,6 +33,21 @@ def _cmd_bench_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_mcts(args: argparse.Namespace) -> int:
+    from mcts.bench import bench_mcts
+
+    results = []
+    for spec in args.games:
+        r = bench_mcts(spec, batch=args.batch, sims=args.sims, gumbel=args.gumbel,
+                       evaluator=args.evaluator, seconds=args.seconds)
+        results.append(r)
+        shares = " ".join(f"{k} {v:.0%}" for k, v in r["shares"].items())
+        print(f"{r['game']:<40} B={r['batch']:<4} sims={r['sims']:<5} {r['sims_per_s']:>10.0f} sims/s"
+              f"  ({shares})  vs reference {r['speedup_vs_reference']}x", flush=True)
+    print(json.dumps(results[0] if len(results) == 1 else {"bench": "mcts", "results": results}))
+    return 0
+
+
 def _rules_line(r: dict) -> str:
     line = (f"{r['game']:<40} B={r['batch']:<4} {r['games_per_s']:>10.1f} games/s "
             f"{r['moves_per_s']:>11.0f} moves/s  {r['moves_per_game']:.0f} moves/game  "
@@ -96,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--cold", action="store_true", help="use an empty numba cache (compile time)")
     rules.add_argument("--json-only", action="store_true", help="human-readable lines to stderr")
     rules.set_defaults(func=_cmd_bench_rules)
+
+    mcts = bench_sub.add_parser("mcts", help="search simulations/s summed over the batch")
+    mcts.add_argument("games", nargs="+", help="game specs, e.g. go9 gomoku15 chess")
+    mcts.add_argument("--batch", type=int, default=64, help="games searched together (B)")
+    mcts.add_argument("--sims", type=int, default=800, help="simulations per search")
+    mcts.add_argument("--gumbel", action="store_true", help="Gumbel root search instead of PUCT")
+    mcts.add_argument("--evaluator", choices=("uniform", "hash"), default="uniform")
+    mcts.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement")
+    mcts.set_defaults(func=_cmd_bench_mcts)
     return parser
 
 
