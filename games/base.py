@@ -125,11 +125,20 @@ class ArrayState:
     search uses to build leaf positions.
     """
 
+    @classmethod
+    def _names(cls) -> tuple[str, ...]:
+        # dataclasses.fields() costs tens of microseconds; the hot paths ask per call.
+        names = cls.__dict__.get("_field_names")
+        if names is None:
+            names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+            cls._field_names = names  # type: ignore[attr-defined]
+        return names
+
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: getattr(self, name) for name in self._names()}
 
     def __len__(self) -> int:
-        return len(next(iter(self._arrays().values())))
+        return len(getattr(self, self._names()[0]))
 
     def copy(self) -> "ArrayState":
         """A deep copy of all rows."""
