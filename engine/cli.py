@@ -52,11 +52,17 @@ def _rules_line(r: dict) -> str:
     line = (f"{r['game']:<40} B={r['batch']:<4} {r['games_per_s']:>10.1f} games/s "
             f"{r['moves_per_s']:>11.0f} moves/s  {r['moves_per_game']:.0f} moves/game  "
             f"first call {r['first_call_s']:.2f}s")
+    if "kernel" in r:
+        k = r["kernel"]
+        line += (f"\n{'':<40} whole games in one numba call: {k['games_per_s']:.1f} games/s "
+                 f"{k['moves_per_s']:.0f} moves/s")
     if "openspiel" in r:
         o = r["openspiel"]
         line += (f"\n{'':<40} OpenSpiel C++ {o['cpp_games_per_s']:.1f} games/s, "
                  f"Python-driven {o['py_games_per_s']:.1f} games/s -> ours/C++ = "
-                 f"{r['ratio_vs_openspiel_cpp']}x")
+                 f"{r['ratio_vs_openspiel_cpp']}x"
+                 + (f" (whole-game kernel/C++ = {r['kernel_ratio_vs_openspiel_cpp']}x)"
+                    if "kernel_ratio_vs_openspiel_cpp" in r else ""))
     return line
 
 

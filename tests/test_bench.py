@@ -47,3 +47,12 @@ def test_cli_reports_bad_spec_in_one_line(capsys):
     assert main(["bench", "rules", "go:size=4", "--no-openspiel"]) == 2
     err = capsys.readouterr().err
     assert "size must be an integer 5-19" in err and "Traceback" not in err
+
+
+def test_kernel_playouts_finish_every_game():
+    from games.bench import kernel_playouts
+
+    game = make_game("go:size=5,komi=0.5")
+    rate = kernel_playouts(game, batch=4, seconds=0.05)
+    assert rate.games % 4 == 0 and rate.games >= 4
+    assert 2 <= rate.moves_per_game <= game.info.max_game_length
