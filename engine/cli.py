@@ -82,13 +82,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             action = int(rng.choice(game.legal_actions(states)))
             moves.append(game.action_to_text(states, action))
             game.apply(states, [action])
-        result = game.result(states)
         print(f"== {game.info.spec}: a random game of {len(moves)} moves")
         print("moves:", " ".join(moves[:24]) + (" ..." if len(moves) > 24 else ""))
-        print(game.render(states))
-        winner = "draw" if result.winner is None else f"player {result.winner} wins"
-        score = "" if result.score is None else f" (score {result.score:+g})"
-        print(f"result: {winner} by {result.reason.value}{score}\n")
+        print(game.render(states), end="\n\n")
     print("== random-playout speed (lockstep batched API, one thread)")
     results = [bench_rules(spec, seconds=args.seconds, openspiel=False) for spec in BENCH_GAMES]
     for r in results:
@@ -103,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="play a random game of each game and benchmark the rules")
-    demo.add_argument("--seconds", type=float, default=1.0, help="benchmark seconds per game")
+    demo.add_argument("--seconds", type=float, default=3.0, help="benchmark seconds per game")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_cmd_demo)
 

@@ -56,3 +56,12 @@ def test_kernel_playouts_finish_every_game():
     rate = kernel_playouts(game, batch=4, seconds=0.05)
     assert rate.games % 4 == 0 and rate.games >= 4
     assert 2 <= rate.moves_per_game <= game.info.max_game_length
+
+
+def test_demo_plays_every_game_to_its_end(capsys):
+    assert main(["demo", "--seconds", "0.2"]) == 0
+    out = capsys.readouterr().out
+    for spec in ("gomoku:size=3,k=3", "go:size=9", "chess:max_plies=512"):
+        assert f"== {spec}" in out
+    assert out.count("game over") + out.count("won by") + out.count("draw") >= 4
+    assert len(json.loads(out.strip().splitlines()[-1])["results"]) == 4
