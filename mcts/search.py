@@ -1,0 +1,426 @@
+"""The batched search driver: B games' trees searched together, one evaluator call per step.
+
+Each step is three phases with Python only at the seams::
+
+    select  (numba: one or more leaves per tree, virtual loss between them)
+      -> build leaves (mcts.leaves: parent's stored row + one move; replay; chess push/pop)
+      -> evaluate (one call for every new, non-terminal leaf of every tree)
+      -> expand + back up (numba: softmax over legal moves, signed value to the root)
+
+Root-only work (noise, move choice, Gumbel's halving table, reuse checks) lives
+in :mod:`mcts.root`.
+
+>>> from games import make_game
+>>> from mcts import Search, SearchConfig, UniformEvaluator
+>>> game = make_game("tictactoe")
+>>> search = Search(game, UniformEvaluator(9), batch=2, config=SearchConfig(num_simulations=50))
+>>> result = search.run(game.initial(2))
+>>> result.visits.shape, int(result.visits[0].sum()), result.policy.shape
+((2, 9), 50, (2, 9))
+
+Root options: Dirichlet noise (``root_noise``; alpha = ``dirichlet_total /
+num_legal`` clipped to [``dirichlet_alpha_min``, ``dirichlet_alpha_max``], i.e.
+AlphaZero's 0.3 for chess's ~35 moves, 0.03 for 19x19 Go; epsilon 0.25),
+temperature for the move choice, and Gumbel AlphaZero (``gumbel``): Gumbel-top-k
+with sequential halving at the root, the deterministic interior selection and
+completed-Q policy targets (Danihelka et al., ICLR 2022).
+
+Simulation counting: ``num_simulations`` counts leaves visited below the root;
+the root's own evaluation is one more. PUCT searches until the root's children
+hold ``num_simulations`` visits, counting those carried over by subtree reuse;
+Gumbel always starts a fresh tree and runs exactly ``num_simulations``
+(its sequential-halving schedule is defined for a fresh budget).
+
+Go: leaf positions below the root are built without the seen-set
+(``GoGame.drop_superko``: simple ko only, the documented approximation) while
+the root's legal moves always come from the caller's exact state.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from games.base import Game
+from mcts import kernels, root as root_mod, tree as tree_mod
+from mcts.evaluators import Evaluator
+from mcts.leaves import LeafBuffers, LeafBuilder, Selected, make_builder
+from mcts.root import considered_visits_table
+from mcts.tree import KIND_EXPANDED, KIND_NEW, ROOT, Tree
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchConfig:
+    """Hyperparameters of the search; defaults are the papers' where they have one."""
+
+    num_simulations: int = 800
+    """Simulations per move below the root (the root's own evaluation is one more)."""
+    c_init: float = 1.25
+    """PUCT c_init of c(s) = c_init + log((1 + N(s) + c_base) / c_base) (AlphaZero)."""
+    c_base: float = 19652.0
+    """PUCT c_base (AlphaZero)."""
+    fpu_reduction: float = 0.25
+    """First-play urgency: an unvisited child's Q is the parent's Q minus this."""
+    leaves_per_tree: int = 1
+    """Leaves taken per tree per step, kept apart by virtual loss (raise it for small B)."""
+    virtual_loss: float = 1.0
+    """Each pending descent counts as a visit of value -virtual_loss for the movers on its path."""
+    root_noise: bool = False
+    """Mix Dirichlet noise into the root priors (self-play)."""
+    dirichlet_epsilon: float = 0.25
+    """Weight of the noise: P = (1 - eps) P + eps * Dir(alpha)."""
+    dirichlet_total: float = 10.0
+    """alpha = dirichlet_total / number of legal moves, then clipped."""
+    dirichlet_alpha_min: float = 0.03
+    """Lower clip of alpha (AlphaZero's Go value)."""
+    dirichlet_alpha_max: float = 1.0
+    """Upper clip of alpha."""
+    temperature: float = 0.0
+    """PUCT move choice: 0 plays the most visited move, T > 0 samples with P ~ N^(1/T)."""
+    gumbel: bool = False
+    """Gumbel AlphaZero at the root instead of PUCT everywhere."""
+    gumbel_considered: int = 16
+    """Gumbel: actions sampled without replacement at the root (m of Gumbel-top-k)."""
+    gumbel_scale: float = 1.0
+    """Gumbel: scale of the Gumbel noise (0: deterministic, for evaluation)."""
+    c_visit: float = 50.0
+    """Gumbel: sigma(q) = (c_visit + max_b N(b)) * c_scale * q."""
+    c_scale: float = 1.0
+    """Gumbel: see c_visit."""
+    rescale_q: bool = True
+    """Gumbel: min-max rescale completed Q to [0, 1] per node before sigma (as mctx does)."""
+    reuse_tree: bool = True
+    """PUCT: keep the subtree of the move played (see Search.advance)."""
+    cache_states: bool = True
+    """Go/gomoku: keep every node's position so a leaf costs one move (replay paths if it does not fit)."""
+    edges_per_node: int | None = None
+    """Initial edge-pool size per node; None: num_actions, or 80 when that exceeds 512 (chess)."""
+    memory_budget: int = tree_mod.DEFAULT_BUDGET_BYTES
+    """Bytes the trees and leaf buffers may take; a bigger configuration is refused."""
+    seed: int = 0
+    """Seed of the search's own random generator (noise, Gumbel, temperature)."""
+
+    def __post_init__(self) -> None:
+        if self.num_simulations < 1:
+            raise ValueError(f"num_simulations must be >= 1, got {self.num_simulations}")
+        if self.leaves_per_tree < 1:
+            raise ValueError(f"leaves_per_tree must be >= 1, got {self.leaves_per_tree}")
+        if self.gumbel_considered < 1:
+            raise ValueError(f"gumbel_considered must be >= 1, got {self.gumbel_considered}")
+
+
+@dataclass
+class SearchResult:
+    """What a search returns for each of the B games; arrays are ``[B, num_actions]`` or ``[B]``."""
+
+    visits: np.ndarray
+    """int32 [B, A]: visit count of each root move (0 for illegal or unvisited moves)."""
+    q: np.ndarray
+    """float32 [B, A]: mean value of each root move, root player's view; 0 where unvisited."""
+    prior: np.ndarray
+    """float32 [B, A]: root priors the search used (noise included)."""
+    legal: np.ndarray
+    """bool [B, A]: the root's legal moves."""
+    policy: np.ndarray
+    """float32 [B, A]: training target (visit shares; Gumbel: softmax(logits + sigma(completed Q)))."""
+    root_value: np.ndarray
+    """float32 [B]: mean value at the root, root player's view."""
+    action: np.ndarray
+    """int64 [B]: the chosen move."""
+    pv: list[list[int]]
+    """Per game, the principal variation (most visited line) as actions."""
+    simulations: np.ndarray
+    """int32 [B]: visits below the root (carried-over ones included)."""
+
+
+class Search:
+    """Batched MCTS over B games: PUCT (AlphaZero) or Gumbel AlphaZero, subtree reuse.
+
+    ``run(states)`` searches the B positions of ``states`` (a state object of
+    ``game`` with B rows, none finished) and returns a :class:`SearchResult`.
+    After the games move on, ``advance(actions)`` keeps each tree's subtree
+    under the move played so the next ``run`` (with the new states) starts
+    from its statistics. ``timings`` accumulates seconds per phase.
+    """
+
+    def __init__(self, game: Game, evaluator: Evaluator, batch: int,
+                 config: SearchConfig | None = None) -> None:
+        self.game = game
+        self.evaluator = evaluator
+        self.config = config = config or SearchConfig()
+        self.batch = batch
+        nodes = config.num_simulations + 1
+        self.leaf_capacity = batch * config.leaves_per_tree
+        self.tree: Tree = self._allocate(nodes)
+        self._out = LeafBuffers(self.leaf_capacity, game.info.num_actions, self._planes_shape)
+        cap = self.leaf_capacity
+        self._sel = Selected(tree=np.zeros(cap, np.int64), node=np.zeros(cap, np.int64),
+                             depth=np.zeros(cap, np.int64), kind=np.zeros(cap, np.int64),
+                             path=np.zeros((cap, nodes), np.int64), built=np.zeros(cap, np.int64))
+        self._scratch = np.zeros((5, game.info.num_actions), np.float64)
+        self._gumbel = np.zeros((batch, game.info.num_actions), np.float32)
+        self._table = considered_visits_table(config.gumbel_considered, config.num_simulations)
+        self._params = np.array([config.c_init, config.c_base, config.fpu_reduction,
+                                 config.virtual_loss, config.c_visit, config.c_scale,
+                                 1.0 if config.rescale_q else 0.0], np.float64)
+        self._mode = kernels.MODE_GUMBEL if config.gumbel else kernels.MODE_PUCT
+        self._reusable = np.zeros(batch, np.bool_)
+        self._root_full = np.zeros(batch, np.bool_)
+        self._moved_from = np.zeros(nodes, np.int32)
+        self._builder: LeafBuilder | None = None
+        self.leaf_mode = ""
+        """How leaves are built: "cached", "replay" or "push-pop" (set at the first run)."""
+        self.rng = np.random.default_rng(config.seed)
+        self.timings = {"select": 0.0, "leaves": 0.0, "evaluate": 0.0, "backup": 0.0,
+                        "root": 0.0}
+        self.steps = 0
+        self.leaves_evaluated = 0
+
+    @property
+    def _planes_shape(self) -> tuple[int, ...]:
+        info = self.game.info
+        return (info.num_planes, *info.board_shape)
+
+    def _allocate(self, nodes: int) -> Tree:
+        """The trees, after checking trees + leaf buffers + paths against the memory budget."""
+        info, cfg, batch = self.game.info, self.config, self.batch
+        per_node = cfg.edges_per_node or (info.num_actions if info.num_actions <= 512 else 80)
+        per_node = min(per_node, info.num_actions)
+        needed = (tree_mod.tree_bytes(batch, nodes, nodes * per_node)
+                  + LeafBuffers.bytes_for(self.leaf_capacity, info.num_actions, self._planes_shape)
+                  + self.leaf_capacity * nodes * 8 + batch * info.num_actions * 4)
+        what = (f"search of {info.spec} with B={batch} trees x {nodes} nodes x {per_node} edges/node "
+                f"({cfg.leaves_per_tree} leaves/tree/step)")
+        tree_mod.check_budget(what, needed, cfg.memory_budget)
+        self.bytes = needed
+        return tree_mod.allocate(batch, nodes, nodes * per_node)
+
+    # -- public API -----------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every tree (the next ``run`` starts fresh)."""
+        self._reusable[:] = False
+
+    def advance(self, actions: Sequence[int] | np.ndarray) -> None:
+        """The games moved by ``actions`` [B]: keep each tree's subtree under its move.
+
+        A tree whose move has no evaluated child (or with ``reuse_tree`` off, or
+        Gumbel) starts fresh at the next ``run``. Pass the states after the move
+        to that ``run``.
+        """
+        acts = np.asarray(actions, dtype=np.int64).reshape(-1)
+        if acts.shape != (self.batch,):
+            raise ValueError(f"advance needs {self.batch} actions, got shape {acts.shape}")
+        t = self.tree
+        for b in range(self.batch):
+            keep = False
+            if self._reusable[b] and self.config.reuse_tree and not self.config.gumbel:
+                child = root_mod.child_of_root(t, b, int(acts[b]))
+                if child > 0 and t.node_kind[b, child] == KIND_EXPANDED:
+                    count = kernels.reroot(b, child, *self._node_args(), t.num_nodes, t.num_edges,
+                                           self._moved_from)
+                    if self._builder is not None:
+                        self._builder.moved(b, self._moved_from, count)
+                    keep = True
+            self._reusable[b] = keep
+
+    def run(self, states: Any, *, temperature: float | None = None) -> SearchResult:
+        """Search every row of ``states``; returns visit counts, values, policy target, move."""
+        cfg, t = self.config, self.tree
+        t0 = time.perf_counter()
+        root_legal, fresh = self._start(states)
+        noise_pending = np.full(self.batch, cfg.root_noise)
+        num_considered = np.minimum(cfg.gumbel_considered, root_legal.sum(axis=1)).astype(np.int32)
+        self.timings["root"] += time.perf_counter() - t0
+        wanted = np.zeros(self.batch, np.int64)
+        while True:
+            if noise_pending.any():
+                noise_pending = root_mod.add_noise(
+                    t, noise_pending, self.rng, epsilon=cfg.dirichlet_epsilon,
+                    total=cfg.dirichlet_total, low=cfg.dirichlet_alpha_min,
+                    high=cfg.dirichlet_alpha_max, root_full=self._root_full)
+            left = cfg.num_simulations + 1 - t.node_visits[:, ROOT]  # np.clip costs ~10 us more
+            np.minimum(np.maximum(left, 0), cfg.leaves_per_tree, out=wanted)
+            wanted[t.node_kind[:, ROOT] == KIND_NEW] = 1
+            if not wanted.any():
+                break
+            self._step(wanted, num_considered, root_legal)
+            t = self.tree
+        t0 = time.perf_counter()
+        result = self._result(root_legal, cfg.temperature if temperature is None else temperature)
+        self.timings["root"] += time.perf_counter() - t0
+        return result
+
+    def _start(self, states: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Check ``states``, reset the trees that cannot be kept, start the leaf builder.
+
+        Returns the roots' exact legal moves bool [B, A] and the fresh trees' mask [B].
+        """
+        game, cfg, t = self.game, self.config, self.tree
+        if game.batch_size(states) != self.batch:
+            raise ValueError(f"this search holds {self.batch} trees, got {game.batch_size(states)} positions")
+        done = game.terminal(states)
+        if done.any():
+            raise ValueError(f"cannot search finished games (rows {np.flatnonzero(done).tolist()})")
+        root_to_play = game.to_play(states).astype(np.int8)
+        root_legal = game.legal_mask(states)
+        fresh = ~self._reusable.copy()
+        if cfg.gumbel:
+            fresh[:] = True
+        for b in np.flatnonzero(~fresh):
+            if not root_mod.root_matches(t, int(b), root_to_play[b], root_legal[b]):
+                fresh[b] = True
+        tree_mod.reset_rows(t, np.flatnonzero(fresh), root_to_play[fresh])
+        self._reusable[:] = True
+        self._root_full[:] = False
+        if cfg.gumbel:
+            scale = cfg.gumbel_scale
+            self._gumbel[:] = scale * self.rng.gumbel(size=self._gumbel.shape) if scale > 0 else 0.0
+        drop = getattr(game, "drop_superko", None)
+        search_roots = drop(states) if drop is not None else states
+        if self._builder is None:
+            self._builder, self.leaf_mode, extra = make_builder(
+                game, search_roots, t, capacity=self.leaf_capacity,
+                cache_states=cfg.cache_states, bytes_left=cfg.memory_budget - self.bytes)
+            self.bytes += extra
+        self._builder.start(search_roots, np.flatnonzero(fresh))
+        return root_legal, fresh
+
+    # -- one step: select -> build leaves -> evaluate -> expand + back up -------
+    def _node_args(self) -> tuple[np.ndarray, ...]:
+        t = self.tree
+        return (t.node_visits, t.node_virtual, t.node_value_sum, t.node_raw_value, t.node_parent,
+                t.node_action, t.node_first_edge, t.node_num_edges, t.node_to_play, t.node_kind,
+                t.edge_action, t.edge_prior, t.edge_child)
+
+    def _step(self, wanted: np.ndarray, num_considered: np.ndarray, root_legal: np.ndarray) -> None:
+        t0 = time.perf_counter()
+        n = self._select(wanted, num_considered)
+        t1 = time.perf_counter()
+        m = self._build_leaves(n, root_legal)
+        t2 = time.perf_counter()
+        logits, values = self._evaluate(m)
+        t3 = time.perf_counter()
+        self._expand_and_backup(n, m, logits, values)
+        t4 = time.perf_counter()
+        self.timings["select"] += t1 - t0
+        self.timings["leaves"] += t2 - t1
+        self.timings["evaluate"] += t3 - t2
+        self.timings["backup"] += t4 - t3
+        self.steps += 1
+
+    def _select(self, wanted: np.ndarray, num_considered: np.ndarray) -> int:
+        """Descend ``wanted[b]`` times in tree b; the leaves go to ``_sel``'s first n rows; returns n."""
+        sel = self._sel
+        n = kernels.select(*self._node_args(), self.tree.num_nodes, wanted, self._mode,
+                           self._params, self._gumbel, self._table, num_considered,
+                           self._root_full, sel.tree, sel.node, sel.depth, sel.kind, sel.path,
+                           self._scratch)
+        if n == 0:
+            raise RuntimeError("search step selected no leaf (node arrays full?)")
+        return n
+
+    def _build_leaves(self, n: int, root_legal: np.ndarray) -> int:
+        """Build the new leaves among the n selected into ``_out``; returns their number m.
+
+        ``_sel.built[i]`` becomes the row of ``_out`` holding leaf i (-1: not built).
+        """
+        sel, out = self._sel, self._out
+        m = self._builder.build(n, sel, out)  # type: ignore[union-attr]
+        roots = np.flatnonzero((sel.depth[:n] == 0) & (sel.built[:n] >= 0))
+        if len(roots):  # the root's moves come from the exact state (Go superko)
+            out.legal[sel.built[roots]] = root_legal[sel.tree[roots]]
+        return m
+
+    def _evaluate(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Call the evaluator once on the non-terminal built leaves; rows for all m leaves."""
+        out, num_actions = self._out, self.game.info.num_actions
+        live = np.flatnonzero(~out.terminal[:m])
+        if len(live) == m:
+            logits, values = self.evaluator(out.planes[:m]) if m else (
+                np.zeros((0, num_actions), np.float32), np.zeros(0, np.float32))
+        else:
+            logits = np.zeros((m, num_actions), np.float32)
+            values = np.zeros(m, np.float32)
+            if len(live):
+                lg, vs = self.evaluator(out.planes[live])
+                logits[live], values[live] = lg, vs
+        self.leaves_evaluated += len(live)
+        logits = np.ascontiguousarray(logits, dtype=np.float32)
+        values = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+        if logits.shape != (m, num_actions) or values.shape != (m,):
+            raise ValueError(f"evaluator returned logits {logits.shape} and values {values.shape} "
+                             f"for {m} positions; expected ({m}, {num_actions}) and ({m},)")
+        return logits, values
+
+    def _expand_and_backup(self, n: int, m: int, logits: np.ndarray, values: np.ndarray) -> None:
+        """Expand the m built leaves (growing the edge pool if needed) and back up all n."""
+        self._ensure_edges(n, m)
+        t, out, sel = self.tree, self._out, self._sel
+        kernels.expand_and_backup(
+            t.node_visits, t.node_virtual, t.node_value_sum, t.node_raw_value, t.node_parent,
+            t.node_first_edge, t.node_num_edges, t.node_to_play, t.node_kind, t.edge_action,
+            t.edge_prior, t.edge_child, t.num_edges, sel.tree[:n], sel.node[:n], sel.kind[:n],
+            sel.built[:n], out.to_play, out.terminal, out.outcome, out.legal, logits, values,
+            self._scratch[0])
+
+    def _ensure_edges(self, n: int, m: int) -> None:
+        """Grow the edge pool if this step's expansions could overflow some tree's row."""
+        t = self.tree
+        most = self.config.leaves_per_tree * self.game.info.num_actions
+        if not m or int(t.num_edges.max()) + most <= t.max_edges:
+            return  # even every leaf of the fullest tree expanding to every action fits
+        counts = self._out.legal[:m].sum(axis=1) * ~self._out.terminal[:m]
+        built = self._sel.built[:n]
+        new = built >= 0
+        need = np.bincount(self._sel.tree[:n][new], weights=counts[built[new]], minlength=self.batch)
+        top = int((t.num_edges + need).max())
+        if top > t.max_edges:
+            size = max(top, 2 * t.max_edges)
+            extra = self.batch * (size - t.max_edges) * tree_mod.EDGE_BYTES
+            tree_mod.check_budget(f"growing the edge pool of {self.game.info.spec} to {size} "
+                                  f"edges per tree (B={self.batch})", self.bytes + extra,
+                                  self.config.memory_budget)
+            self.tree = tree_mod.grow_edges(t, size)
+            self.bytes += extra
+
+    @property
+    def leaf_timings(self) -> dict[str, float]:
+        """Seconds of leaf building spent playing moves, reading the rules' facts, encoding."""
+        return dict(self._builder.timings) if self._builder else {"play": 0.0, "rules": 0.0, "encode": 0.0}
+
+    # -- results ----------------------------------------------------------------
+    def _result(self, root_legal: np.ndarray, temperature: float) -> SearchResult:
+        t, cfg = self.tree, self.config
+        shape = (self.batch, self.game.info.num_actions)
+        visits = np.zeros(shape, np.int32)
+        q = np.zeros(shape, np.float32)
+        prior = np.zeros(shape, np.float32)
+        legal = np.zeros(shape, np.bool_)
+        kernels.root_statistics(t.node_visits, t.node_value_sum, t.node_first_edge,
+                                t.node_num_edges, t.edge_action, t.edge_prior, t.edge_child,
+                                visits, q, prior, legal)
+        root_value = (-t.node_value_sum[:, ROOT] / np.maximum(t.node_visits[:, ROOT], 1)).astype(np.float32)
+        if cfg.gumbel:
+            policy = np.zeros(shape, np.float32)
+            action = np.zeros(self.batch, np.int64)
+            kernels.gumbel_results(*self._node_args(), self._gumbel, self._params,
+                                   self._scratch, policy, action)
+        else:
+            policy = (visits / np.maximum(visits.sum(axis=1, keepdims=True), 1)).astype(np.float32)
+            action = root_mod.choose_moves(visits, temperature, self.rng)
+        return SearchResult(visits=visits, q=q, prior=prior, legal=legal, policy=policy,
+                            root_value=root_value, action=action, pv=self._principal_variations(),
+                            simulations=(t.node_visits[:, ROOT] - 1).astype(np.int32))
+
+    def _principal_variations(self) -> list[list[int]]:
+        t = self.tree
+        buf = np.zeros(t.max_nodes, np.int64)
+        pvs = []
+        for b in range(self.batch):
+            k = kernels.principal_variation(b, t.node_visits, t.node_first_edge, t.node_num_edges,
+                                            t.node_kind, t.edge_action, t.edge_child, buf)
+            pvs.append(buf[:k].tolist())
+        return pvs
