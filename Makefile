@@ -20,7 +20,12 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/tabula demo
 
+# The rules and search kernels also run as plain Python once (numba off), so their
+# py_func paths stay valid; then the whole suite.
+NOJIT_TESTS := tests/test_go_rules.py tests/test_gomoku_rules.py tests/test_mcts_kernels.py
+
 test: setup
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n 2 -p no:cacheprovider $(NOJIT_TESTS)
 	$(PY) -m pytest -q -n 2
 
 clean:
