@@ -268,14 +268,11 @@ class Game(ABC, Generic[S]):
         mask = self.legal_mask(self.take(states, [row]))[0]
         return [int(a) for a in np.flatnonzero(mask)]
 
-    def play_text(self, states: S, text: str, row: int = 0) -> Action:
-        """Parse ``text`` and play it in ``row`` (other rows pass through unchanged).
-
-        Only valid for B = 1 states, the front ends' case.
-        """
+    def play_text(self, states: S, text: str) -> Action:
+        """Parse ``text`` and play it: the front ends' case, so only for B = 1 states."""
         if self.batch_size(states) != 1:
             raise ValueError("play_text needs a batch of 1")
-        action = self.text_to_action(states, text, row)
+        action = self.text_to_action(states, text)
         self.apply(states, np.array([action], dtype=np.int64))
         return action
 
