@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Generic, Sequence, TypeAlias, TypeVar
 
 import numpy as np
@@ -117,6 +118,16 @@ class GameInfo:
     """The pass action (Go only), else NO_ACTION."""
 
 
+@lru_cache(maxsize=None)
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a state dataclass, in declaration order.
+
+    Cached: ``dataclasses.fields()`` costs tens of microseconds and hot paths
+    (``len(states)``, leaf building) ask on every call.
+    """
+    return tuple(f.name for f in fields(cls))
+
+
 class ArrayState:
     """A batch of positions stored as numpy arrays with a leading batch axis.
 
@@ -127,12 +138,7 @@ class ArrayState:
 
     @classmethod
     def _names(cls) -> tuple[str, ...]:
-        # dataclasses.fields() costs tens of microseconds; the hot paths ask per call.
-        names = cls.__dict__.get("_field_names")
-        if names is None:
-            names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-            cls._field_names = names  # type: ignore[attr-defined]
-        return names
+        return field_names(cls)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self._names()}

@@ -17,25 +17,18 @@ one of three ways once per search:
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from games.base import ArrayState, Game
+from games.base import ArrayState, Game, field_names
 from mcts import kernels
 from mcts.tree import KIND_NEW, ROOT, Tree
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def field_names(states: Any) -> tuple[str, ...]:
-    """The dataclass field names of a state object (cached per type)."""
-    names = _FIELD_NAMES.get(type(states))
-    if names is None:
-        names = _FIELD_NAMES[type(states)] = tuple(f.name for f in dataclasses.fields(states))
-    return names
+def _fields(states: Any) -> tuple[str, ...]:
+    """The dataclass field names of a state object (cached per type in games.base)."""
+    return field_names(type(states))
 
 
 def rows_view(states: Any, rows: np.ndarray | int | slice) -> Any:
@@ -49,9 +42,9 @@ def rows_view(states: Any, rows: np.ndarray | int | slice) -> Any:
     if isinstance(rows, (int, np.integer)):
         rows = slice(0, int(rows))
     if isinstance(rows, slice):
-        return type(states)(*[getattr(states, name)[rows] for name in field_names(states)])
+        return type(states)(*[getattr(states, name)[rows] for name in _fields(states)])
     values = []
-    for name in field_names(states):
+    for name in _fields(states):
         value = getattr(states, name)
         values.append([value[r] for r in rows] if isinstance(value, list) else value[rows])
     return type(states)(*values)
@@ -60,7 +53,7 @@ def rows_view(states: Any, rows: np.ndarray | int | slice) -> Any:
 def byte_rows(states: ArrayState) -> tuple[np.ndarray, ...]:
     """Every field of an ArrayState as a uint8 ``[B, bytes per row]`` view of the same memory."""
     out = []
-    for name in field_names(states):
+    for name in _fields(states):
         a = getattr(states, name)
         view = np.ascontiguousarray(a).reshape(a.shape[0], -1).view(np.uint8)
         if not np.shares_memory(view, a) and a.size:
@@ -72,7 +65,7 @@ def byte_rows(states: ArrayState) -> tuple[np.ndarray, ...]:
 def state_row_bytes(game: Game, states: Any) -> int:
     """Bytes of one row of an ArrayState (all its arrays' rows)."""
     one = game.take(states, [0])
-    return sum(int(getattr(one, name).nbytes) for name in field_names(one))
+    return sum(int(getattr(one, name).nbytes) for name in _fields(one))
 
 
 class LeafBuffers:

@@ -17,13 +17,14 @@ Tromp-Taylor area scoring with komi (score = Black area - White area - komi;
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
 from games import symmetry
-from games.base import Action, ArrayGame, ArrayState, GameInfo, IllegalMoveError, Outcome, Reason
+from games.base import (Action, ArrayGame, ArrayState, GameInfo, IllegalMoveError, Outcome,
+                        Reason, field_names)
 from games.go import coords, kernels
 from games.go.kernels import BLACK, EMPTY, HISTORY, NUM_PLANES, WHITE
 
@@ -108,7 +109,7 @@ class GoState(ArrayState):
                 dst[i] = other[j]
 
 
-_FIELDS = tuple(f.name for f in fields(GoState))
+_FIELDS = field_names(GoState)
 
 
 class GoGame(ArrayGame[GoState]):
