@@ -7,11 +7,17 @@ and flags such as ``--cold`` can set the environment before numba loads.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import sys
 import tempfile
 from typing import Sequence
+
+COMMAND_MODULES = ("arena.cli", "selfplay.cli", "engine.frontends")
+"""Modules that add subcommands: each has ``register(sub, bench_sub)`` and imports
+its heavy dependencies (torch, numba kernels) inside the command functions."""
 
 BENCH_GAMES = ("go9", "go19", "gomoku15", "chess")
 DEMO_GAMES = ("tictactoe", "gomoku:size=9,k=5", "go9", "chess")
@@ -122,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     mcts.add_argument("--evaluator", choices=("uniform", "hash"), default="uniform")
     mcts.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement")
     mcts.set_defaults(func=_cmd_bench_mcts)
+
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub, bench_sub)
     return parser
 
 
