@@ -38,9 +38,10 @@ the root's legal moves always come from the caller's exact state.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -162,7 +163,10 @@ class Search:
                              path=np.zeros((cap, nodes), np.int64), built=np.zeros(cap, np.int64))
         self._scratch = np.zeros((5, game.info.num_actions), np.float64)
         self._gumbel = np.zeros((batch, game.info.num_actions), np.float32)
-        self._table = considered_visits_table(config.gumbel_considered, config.num_simulations)
+        self._tables = {config.num_simulations:
+                        considered_visits_table(config.gumbel_considered, config.num_simulations)}
+        self._roots: Any = None
+        """All B roots, kept for ``run(rows=...)`` (the leaf builders index roots by tree)."""
         self._params = np.array([config.c_init, config.c_base, config.fpu_reduction,
                                  config.virtual_loss, config.c_visit, config.c_scale,
                                  1.0 if config.rescale_q else 0.0], np.float64)
@@ -199,25 +203,27 @@ class Search:
         return tree_mod.allocate(batch, nodes, nodes * per_node)
 
     # -- public API -----------------------------------------------------------
-    def reset(self) -> None:
-        """Forget every tree (the next ``run`` starts fresh)."""
-        self._reusable[:] = False
+    def reset(self, rows: Sequence[int] | np.ndarray | None = None) -> None:
+        """Forget the trees of ``rows`` (default all): their next ``run`` starts fresh."""
+        self._reusable[self._rows(rows)] = False
 
-    def advance(self, actions: Sequence[int] | np.ndarray) -> None:
-        """The games moved by ``actions`` [B]: keep each tree's subtree under its move.
+    def advance(self, actions: Sequence[int] | np.ndarray,
+                rows: Sequence[int] | np.ndarray | None = None) -> None:
+        """The games of ``rows`` (default all B) moved by ``actions``: keep each subtree under its move.
 
         A tree whose move has no evaluated child (or with ``reuse_tree`` off, or
         Gumbel) starts fresh at the next ``run``. Pass the states after the move
         to that ``run``.
         """
+        idx = self._rows(rows)
         acts = np.asarray(actions, dtype=np.int64).reshape(-1)
-        if acts.shape != (self.batch,):
-            raise ValueError(f"advance needs {self.batch} actions, got shape {acts.shape}")
+        if acts.shape != idx.shape:
+            raise ValueError(f"advance needs {len(idx)} actions, got shape {acts.shape}")
         t = self.tree
-        for b in range(self.batch):
+        for b, action in zip(idx.tolist(), acts.tolist()):
             keep = False
             if self._reusable[b] and self.config.reuse_tree and not self.config.gumbel:
-                child = root_mod.child_of_root(t, b, int(acts[b]))
+                child = root_mod.child_of_root(t, b, action)
                 if child > 0 and t.node_kind[b, child] == KIND_EXPANDED:
                     count = kernels.reroot(b, child, *self._node_args(), t.num_nodes, t.num_edges,
                                            self._moved_from)
@@ -226,60 +232,122 @@ class Search:
                     keep = True
             self._reusable[b] = keep
 
-    def run(self, states: Any, *, temperature: float | None = None) -> SearchResult:
-        """Search every row of ``states``; returns visit counts, values, policy target, move."""
+    def run(self, states: Any, *, rows: Sequence[int] | np.ndarray | None = None,
+            temperature: float | None = None, stop: threading.Event | None = None,
+            deadline: float | None = None, simulations: int | None = None,
+            on_progress: Callable[[SearchResult], None] | None = None,
+            progress_interval: float = 0.5) -> SearchResult:
+        """Search the positions of ``states``; returns visit counts, values, policy target, move.
+
+        ``rows``: the trees to search (default all B); ``states`` then holds
+        ``len(rows)`` positions in that order and the result ``len(rows)`` rows;
+        the other trees are left as they are. ``stop`` (set from another thread)
+        and ``deadline`` (a ``time.monotonic()`` value) end the search early,
+        once every root is evaluated. ``simulations`` lowers this call's budget
+        (at most ``config.num_simulations``, the trees' capacity).
+        ``on_progress`` gets the current :class:`SearchResult` about every
+        ``progress_interval`` seconds (analysis output).
+        """
         cfg, t = self.config, self.tree
+        budget = cfg.num_simulations if simulations is None else int(simulations)
+        if not 1 <= budget <= cfg.num_simulations:
+            raise ValueError(f"simulations must be in [1, {cfg.num_simulations}], got {budget}")
         t0 = time.perf_counter()
-        root_legal, fresh = self._start(states)
-        noise_pending = np.full(self.batch, cfg.root_noise)
+        idx = self._rows(rows)
+        active = np.zeros(self.batch, np.bool_)
+        active[idx] = True
+        root_legal, fresh = self._start(states, idx, active)
+        noise_pending = active & cfg.root_noise
         num_considered = np.minimum(cfg.gumbel_considered, root_legal.sum(axis=1)).astype(np.int32)
+        table = self._table(budget)
         self.timings["root"] += time.perf_counter() - t0
         wanted = np.zeros(self.batch, np.int64)
+        next_report = time.monotonic() + progress_interval
         while True:
             if noise_pending.any():
                 noise_pending = root_mod.add_noise(
                     t, noise_pending, self.rng, epsilon=cfg.dirichlet_epsilon,
                     total=cfg.dirichlet_total, low=cfg.dirichlet_alpha_min,
                     high=cfg.dirichlet_alpha_max, root_full=self._root_full)
-            left = cfg.num_simulations + 1 - t.node_visits[:, ROOT]  # np.clip costs ~10 us more
+            left = budget + 1 - t.node_visits[:, ROOT]  # np.clip costs ~10 us more
             np.minimum(np.maximum(left, 0), cfg.leaves_per_tree, out=wanted)
-            wanted[t.node_kind[:, ROOT] == KIND_NEW] = 1
+            unevaluated = t.node_kind[:, ROOT] == KIND_NEW
+            wanted[unevaluated] = 1
+            wanted[~active] = 0
             if not wanted.any():
                 break
-            self._step(wanted, num_considered, root_legal)
+            if (stop is not None or deadline is not None) and not unevaluated[active].any() and (
+                    (stop is not None and stop.is_set())
+                    or (deadline is not None and time.monotonic() >= deadline)):
+                break
+            self._step(wanted, num_considered, root_legal, table)
             t = self.tree
+            if on_progress is not None and time.monotonic() >= next_report:
+                on_progress(self._result(root_legal, 0.0, idx))
+                next_report = time.monotonic() + progress_interval
         t0 = time.perf_counter()
-        result = self._result(root_legal, cfg.temperature if temperature is None else temperature)
+        result = self._result(root_legal, cfg.temperature if temperature is None else temperature, idx)
         self.timings["root"] += time.perf_counter() - t0
         return result
 
-    def _start(self, states: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(self, rows: Sequence[int] | np.ndarray | None) -> np.ndarray:
+        """``rows`` as distinct tree indices (int64); None means all B."""
+        if rows is None:
+            return np.arange(self.batch)
+        idx = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if len(idx) and (idx.min() < 0 or idx.max() >= self.batch):
+            raise ValueError(f"rows must lie in [0, {self.batch}), got {idx.tolist()}")
+        if len(np.unique(idx)) != len(idx):
+            raise ValueError(f"rows must be distinct, got {idx.tolist()}")
+        return idx
+
+    def _table(self, budget: int) -> np.ndarray:
+        """Gumbel's sequential-halving visit table for a budget (cached)."""
+        if budget not in self._tables:
+            self._tables[budget] = considered_visits_table(self.config.gumbel_considered, budget)
+        return self._tables[budget]
+
+    def _full_roots(self, states: Any, idx: np.ndarray) -> Any:
+        """All B roots with ``states`` written into rows ``idx`` (``states`` itself when idx is all)."""
+        game = self.game
+        if len(idx) == self.batch and (idx == np.arange(self.batch)).all():
+            self._roots = None  # the caller's object is the full batch
+            return states
+        if self._roots is None:
+            self._roots = game.take(states, np.zeros(self.batch, np.int64))
+        game.assign(self._roots, idx, states, np.arange(len(idx)))
+        return self._roots
+
+    def _start(self, states: Any, idx: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Check ``states``, reset the trees that cannot be kept, start the leaf builder.
 
-        Returns the roots' exact legal moves bool [B, A] and the fresh trees' mask [B].
+        Returns the roots' exact legal moves bool [B, A] (zero outside ``idx``)
+        and the fresh trees' mask [B].
         """
         game, cfg, t = self.game, self.config, self.tree
-        if game.batch_size(states) != self.batch:
-            raise ValueError(f"this search holds {self.batch} trees, got {game.batch_size(states)} positions")
+        if game.batch_size(states) != len(idx):
+            raise ValueError(f"got {game.batch_size(states)} positions for {len(idx)} trees")
         done = game.terminal(states)
         if done.any():
-            raise ValueError(f"cannot search finished games (rows {np.flatnonzero(done).tolist()})")
-        root_to_play = game.to_play(states).astype(np.int8)
-        root_legal = game.legal_mask(states)
-        fresh = ~self._reusable.copy()
-        if cfg.gumbel:
-            fresh[:] = True
-        for b in np.flatnonzero(~fresh):
+            raise ValueError(f"cannot search finished games (rows {idx[np.flatnonzero(done)].tolist()})")
+        root_to_play = np.zeros(self.batch, np.int8)
+        root_to_play[idx] = game.to_play(states)
+        root_legal = np.zeros((self.batch, game.info.num_actions), np.bool_)
+        root_legal[idx] = game.legal_mask(states)
+        fresh = active & (True if cfg.gumbel else ~self._reusable)
+        for b in np.flatnonzero(active & ~fresh):
             if not root_mod.root_matches(t, int(b), root_to_play[b], root_legal[b]):
                 fresh[b] = True
         tree_mod.reset_rows(t, np.flatnonzero(fresh), root_to_play[fresh])
-        self._reusable[:] = True
-        self._root_full[:] = False
+        self._reusable[active] = True
+        self._root_full[active] = False
         if cfg.gumbel:
             scale = cfg.gumbel_scale
-            self._gumbel[:] = scale * self.rng.gumbel(size=self._gumbel.shape) if scale > 0 else 0.0
+            self._gumbel[idx] = (scale * self.rng.gumbel(size=(len(idx), self._gumbel.shape[1]))
+                                 if scale > 0 else 0.0)
+        full = self._full_roots(states, idx)
         drop = getattr(game, "drop_superko", None)
-        search_roots = drop(states) if drop is not None else states
+        search_roots = drop(full) if drop is not None else full
         if self._builder is None:
             self._builder, self.leaf_mode, extra = make_builder(
                 game, search_roots, t, capacity=self.leaf_capacity,
@@ -295,9 +363,10 @@ class Search:
                 t.node_action, t.node_first_edge, t.node_num_edges, t.node_to_play, t.node_kind,
                 t.edge_action, t.edge_prior, t.edge_child)
 
-    def _step(self, wanted: np.ndarray, num_considered: np.ndarray, root_legal: np.ndarray) -> None:
+    def _step(self, wanted: np.ndarray, num_considered: np.ndarray, root_legal: np.ndarray,
+              table: np.ndarray) -> None:
         t0 = time.perf_counter()
-        n = self._select(wanted, num_considered)
+        n = self._select(wanted, num_considered, table)
         t1 = time.perf_counter()
         m = self._build_leaves(n, root_legal)
         t2 = time.perf_counter()
@@ -311,11 +380,11 @@ class Search:
         self.timings["backup"] += t4 - t3
         self.steps += 1
 
-    def _select(self, wanted: np.ndarray, num_considered: np.ndarray) -> int:
+    def _select(self, wanted: np.ndarray, num_considered: np.ndarray, table: np.ndarray) -> int:
         """Descend ``wanted[b]`` times in tree b; the leaves go to ``_sel``'s first n rows; returns n."""
         sel = self._sel
         n = kernels.select(*self._node_args(), self.tree.num_nodes, wanted, self._mode,
-                           self._params, self._gumbel, self._table, num_considered,
+                           self._params, self._gumbel, table, num_considered,
                            self._root_full, sel.tree, sel.node, sel.depth, sel.kind, sel.path,
                            self._scratch)
         if n == 0:
@@ -392,7 +461,8 @@ class Search:
         return dict(self._builder.timings) if self._builder else {"play": 0.0, "rules": 0.0, "encode": 0.0}
 
     # -- results ----------------------------------------------------------------
-    def _result(self, root_legal: np.ndarray, temperature: float) -> SearchResult:
+    def _result(self, root_legal: np.ndarray, temperature: float, idx: np.ndarray) -> SearchResult:
+        """The statistics of trees ``idx`` (kernels run over all B; the rows are picked after)."""
         t, cfg = self.tree, self.config
         shape = (self.batch, self.game.info.num_actions)
         visits = np.zeros(shape, np.int32)
@@ -408,18 +478,20 @@ class Search:
             action = np.zeros(self.batch, np.int64)
             kernels.gumbel_results(*self._node_args(), self._gumbel, self._params,
                                    self._scratch, policy, action)
+            policy, action = policy[idx], action[idx]
         else:
-            policy = (visits / np.maximum(visits.sum(axis=1, keepdims=True), 1)).astype(np.float32)
-            action = root_mod.choose_moves(visits, temperature, self.rng)
-        return SearchResult(visits=visits, q=q, prior=prior, legal=legal, policy=policy,
-                            root_value=root_value, action=action, pv=self._principal_variations(),
-                            simulations=(t.node_visits[:, ROOT] - 1).astype(np.int32))
+            policy = (visits[idx] / np.maximum(visits[idx].sum(axis=1, keepdims=True), 1)).astype(np.float32)
+            action = root_mod.choose_moves(visits[idx], temperature, self.rng)
+        return SearchResult(visits=visits[idx], q=q[idx], prior=prior[idx], legal=legal[idx],
+                            policy=policy, root_value=root_value[idx], action=action,
+                            pv=self._principal_variations(idx),
+                            simulations=(t.node_visits[idx, ROOT] - 1).astype(np.int32))
 
-    def _principal_variations(self) -> list[list[int]]:
+    def _principal_variations(self, idx: np.ndarray) -> list[list[int]]:
         t = self.tree
         buf = np.zeros(t.max_nodes, np.int64)
         pvs = []
-        for b in range(self.batch):
+        for b in idx.tolist():
             k = kernels.principal_variation(b, t.node_visits, t.node_first_edge, t.node_num_edges,
                                             t.node_kind, t.edge_action, t.edge_child, buf)
             pvs.append(buf[:k].tolist())
