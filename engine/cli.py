@@ -54,6 +54,22 @@ def _cmd_bench_mcts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_inference(args: argparse.Namespace) -> int:
+    from engine.bench import bench_inference
+
+    results = []
+    for spec in args.games:
+        r = bench_inference(spec, batches=tuple(args.batch), device=args.device, amp=args.amp,
+                            net=args.net, seconds=args.seconds, channels_last=args.channels_last)
+        results.append(r)
+        for row in r["results"]:
+            print(f"{r['game']:<28} {r['net']:<8} {r['device_name']:<24} amp={r['amp']!s:<5} "
+                  f"B={row['batch']:<5} {row['positions_per_s']:>11.0f} positions/s "
+                  f"{row['ms_per_call']:>9.3f} ms/call", flush=True)
+    print(json.dumps(results[0] if len(results) == 1 else {"bench": "inference", "results": results}))
+    return 0
+
+
 def _rules_line(r: dict) -> str:
     line = (f"{r['game']:<40} B={r['batch']:<4} {r['games_per_s']:>10.1f} games/s "
             f"{r['moves_per_s']:>11.0f} moves/s  {r['moves_per_game']:.0f} moves/game  "
@@ -128,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     mcts.add_argument("--evaluator", choices=("uniform", "hash"), default="uniform")
     mcts.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement")
     mcts.set_defaults(func=_cmd_bench_mcts)
+
+    inf = bench_sub.add_parser("inference", help="network positions/s by batch size (CPU or GPU)")
+    inf.add_argument("games", nargs="+", help="game specs, e.g. go9 gomoku15 chess")
+    inf.add_argument("--batch", type=int, nargs="+", default=[1, 16, 64, 256, 1024])
+    inf.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    inf.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                     help="mixed precision (default: on for CUDA)")
+    inf.add_argument("--net", default=None, help="network shape such as b6c64 (default: the game's)")
+    inf.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    inf.add_argument("--seconds", type=float, default=2.0, help="seconds per batch size")
+    inf.set_defaults(func=_cmd_bench_inference)
 
     for name in COMMAND_MODULES:
         if importlib.util.find_spec(name) is not None:

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from engine.cli import main
 from games import make_game
@@ -65,3 +66,17 @@ def test_demo_plays_every_game_to_its_end(capsys):
         assert f"== {spec}" in out
     assert out.count("game over") + out.count("won by") + out.count("draw") >= 4
     assert len(json.loads(out.strip().splitlines()[-1])["results"]) == 4
+
+
+def test_inference_bench_uses_real_positions_and_consistent_figures():
+    pytest.importorskip("torch")
+    from engine.bench import bench_inference, sample_planes
+
+    game = make_game("go:size=7")
+    planes = sample_planes(game, 32, plies=10)
+    stones = planes[:, :2].sum(axis=(1, 2, 3))
+    assert planes.shape[0] == 32 and stones.max() > 0 and len(np.unique(stones)) > 3
+    r = bench_inference("tictactoe", batches=(1, 8), device="cpu", seconds=0.05)
+    assert r["device"] == "cpu" and r["threads"] == 1 and [x["batch"] for x in r["results"]] == [1, 8]
+    for row in r["results"]:  # positions/s x seconds per call = the batch
+        assert row["positions_per_s"] * row["ms_per_call"] / 1000 == pytest.approx(row["batch"], rel=0.01)
