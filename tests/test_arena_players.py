@@ -7,49 +7,7 @@ from arena.player import Choice
 from arena.players import (KINDS, RandomPlayer, SearchPlayer, make_player, parse_player_spec,
                            search_config)
 from games import make_game
-
-
-def play_games(game, specs, n_games, *, seed=0, max_plies=10_000):
-    """Lockstep games of two player specs in ``n_games`` slots, colours alternating.
-
-    Asserts every answer is a legal move; returns the final states and the plies played.
-    """
-    players = [make_player(spec, game, seed=seed + i) for i, spec in enumerate(specs)]
-    for p in players:
-        p.start(game, n_games)
-    states = game.initial(n_games)
-    first = [g % 2 for g in range(n_games)]
-    for g in range(n_games):
-        for p in players:
-            p.new_game(g, game.take(states, [g]))
-    plies = 0
-    while plies < max_plies:
-        live = np.flatnonzero(~game.terminal(states)).tolist()
-        if not live:
-            break
-        to_play = game.to_play(states)
-        moves = {}
-        for index, player in enumerate(players):
-            rows = [g for g in live if (first[g] if to_play[g] == 0 else 1 - first[g]) == index]
-            if rows:
-                choices = player.choose(rows, game.take(states, rows))
-                assert len(choices) == len(rows)
-                for g, choice in zip(rows, choices):
-                    assert isinstance(choice, Choice) and choice.fault is None, choice
-                    assert game.legal_mask(game.take(states, [g]))[0, choice.action], (g, choice)
-                    moves[g] = choice.action
-        for g, action in moves.items():
-            row = game.take(states, [g])
-            game.apply(row, [action])
-            game.assign(states, [g], row)
-            for p in players:
-                p.moved(g, action)
-        plies += 1
-    for p in players:
-        for g in range(n_games):
-            p.end_game(g)
-        p.close()
-    return states, plies
+from helpers import play_games
 
 
 # -- spec parsing -----------------------------------------------------------------------------
@@ -125,7 +83,7 @@ GAMES = ["tictactoe", "go:size=7", "chess:max_plies=60"]
 @pytest.mark.parametrize("spec", GAMES)
 def test_random_players_play_whole_games_legally(spec):
     game = make_game(spec)
-    states, _ = play_games(game, ["random", "random"], 3, seed=4)
+    states, _, _ = play_games(game, ["random", "random"], 3, seed=4)
     assert game.terminal(states).all()
 
 
@@ -133,7 +91,7 @@ def test_random_players_play_whole_games_legally(spec):
 @pytest.mark.parametrize("player", ["search:sims=12", "search:sims=8,gumbel=1,evaluator=hash,considered=4"])
 def test_search_players_play_whole_games_legally(spec, player):
     game = make_game(spec)
-    states, _ = play_games(game, [player, "random"], 2, seed=1)
+    states, _, _ = play_games(game, [player, "random"], 2, seed=1)
     assert game.terminal(states).all()
 
 
@@ -215,7 +173,7 @@ def test_checkpoint_player_uses_the_header_and_checks_the_game(tmp_path):
     assert player.config.num_simulations == 24 and player.config.c_init == 1.5
     player = make_player(f"ckpt:{path},sims=6,device=cpu", game)
     assert player.config.num_simulations == 6
-    states, _ = play_games(game, [f"ckpt:{path},sims=6,device=cpu", "random"], 2)
+    states, _, _ = play_games(game, [f"ckpt:{path},sims=6,device=cpu", "random"], 2)
     assert game.terminal(states).all()
     with pytest.raises(ValueError, match="plays 'gomoku:size=3.*but this match is 'go:size=7"):
         make_player(f"ckpt:{path}", make_game("go:size=7"))

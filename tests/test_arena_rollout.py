@@ -6,6 +6,7 @@ import pytest
 from arena.players import make_player
 from arena.rollout import RolloutSearch, Trees, go_pack, go_packing
 from games import make_game
+from helpers import play_games
 
 K4 = "gomoku:size=7,k=4"
 
@@ -30,51 +31,6 @@ BLOCK = """
  2 . O . . . . .
  1 . . . . . O .
 """
-
-
-def play_games(game, specs, n_games, *, seed=0, max_plies=10_000):
-    """Lockstep games between two player specs, colours alternating; returns (scores of specs[0], plies).
-
-    Every move is checked against the rules before it is played.
-    """
-    players = [make_player(spec, game, seed=seed + i) for i, spec in enumerate(specs)]
-    for p in players:
-        p.start(game, n_games)
-    states = game.initial(n_games)
-    first = [g % 2 for g in range(n_games)]  # index of the player moving first in game g
-    for g in range(n_games):
-        for p in players:
-            p.new_game(g, game.take(states, [g]))
-    plies = 0
-    while plies < max_plies:
-        live = np.flatnonzero(~game.terminal(states)).tolist()
-        if not live:
-            break
-        to_play = game.to_play(states)
-        moves = {}
-        for index, player in enumerate(players):
-            rows = [g for g in live if (first[g] if to_play[g] == 0 else 1 - first[g]) == index]
-            if rows:
-                for g, choice in zip(rows, player.choose(rows, game.take(states, rows))):
-                    assert choice.fault is None and not choice.resign, choice
-                    assert game.legal_mask(game.take(states, [g]))[0, choice.action], choice
-                    moves[g] = choice.action
-        for g, action in moves.items():
-            row = game.take(states, [g])
-            game.apply(row, [action])
-            game.assign(states, [g], row)
-            for p in players:
-                p.moved(g, action)
-        plies += 1
-    scores = []
-    for g in range(n_games):
-        for p in players:
-            p.end_game(g)
-        winner = game.result(states, g).winner
-        scores.append(0.5 if winner is None else float((first[g] if winner == 0 else 1 - first[g]) == 0))
-    for p in players:
-        p.close()
-    return scores, plies
 
 
 def test_rollout_completes_a_four():
@@ -139,7 +95,7 @@ def test_go_packing_round_trips_a_position():
 
 def test_rollout_beats_random_at_go_with_legal_moves():
     game = make_game("go:size=7,komi=0.5")
-    scores, _ = play_games(game, ["rollout:playouts=150", "random"], 2, seed=1)
+    _, scores, _ = play_games(game, ["rollout:playouts=150", "random"], 2, seed=1)
     assert scores == [1.0, 1.0]
 
 
@@ -150,5 +106,5 @@ def test_rollout_refuses_chess_clearly():
 
 def test_more_playouts_win_a_clear_majority():
     game = make_game(K4)
-    scores, _ = play_games(game, ["rollout:playouts=2000", "rollout:playouts=200"], 20, seed=7)
+    _, scores, _ = play_games(game, ["rollout:playouts=2000", "rollout:playouts=200"], 20, seed=7)
     assert sum(scores) >= 15, scores  # 18 of 20 with this seed; seeds 1, 2, 3, 11 give 18-20
