@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from arena.player import Choice
 from arena.players import (KINDS, RandomPlayer, SearchPlayer, make_player, parse_player_spec,
                            search_config)
 from games import make_game
