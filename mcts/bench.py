@@ -13,7 +13,11 @@ The slow reference search (:mod:`mcts.reference`, one Python object per node)
 runs on the same positions one at a time with ``min(sims, reference_sims)``
 simulations each, and its rate is per simulation: the reference's cost per
 simulation grows slowly with the tree, so a shorter reference run flatters it
-slightly, if anything.
+slightly, if anything. Its searches are interleaved with the batched ones
+(whichever has had less time goes next), so that on a shared machine both see
+the same load; the ratio is given from wall time (``speedup_vs_reference``)
+and from process CPU time (``cpu_speedup_vs_reference``, what each spent
+computing, less sensitive to other jobs taking the core).
 """
 
 from __future__ import annotations
@@ -72,8 +76,8 @@ def bench_mcts(spec: str, batch: int, sims: int, gumbel: bool, evaluator: str,
     leaves / evaluate / backup / root in the measured time, ``leaf_shares`` of
     leaf building (play: copying rows and playing moves, for chess python-chess
     push/pop; rules: legal moves, terminal, outcome; encode: planes),
-    ``reference`` (its sims/s and simulations per search) and
-    ``speedup_vs_reference``.
+    ``cpu_sims_per_s``, ``reference`` (its sims/s, CPU sims/s and simulations
+    per search), ``speedup_vs_reference`` and ``cpu_speedup_vs_reference``.
     """
     game = make_game(spec)
     ev = make_evaluator(evaluator, game.info.num_actions)
@@ -90,20 +94,27 @@ def bench_mcts(spec: str, batch: int, sims: int, gumbel: bool, evaluator: str,
     for k in builder_timings:
         builder_timings[k] = 0.0
     steps0, leaves0 = search.steps, search.leaves_evaluated
+    ref = _Reference(game, states, ev, config)
     total_sims = searches = 0
-    t0 = time.perf_counter()
-    while True:
+    elapsed = cpu = 0.0
+    ref_seconds = min(seconds, 10.0)
+    # interleaved with the reference, so that both see the same load on a shared machine
+    while elapsed < seconds or ref.elapsed < ref_seconds:
+        if elapsed >= seconds or (ref.elapsed < elapsed and ref.elapsed < ref_seconds):
+            ref.search_once()
+            continue
+        w0, c0 = time.perf_counter(), time.process_time()
         search.reset()
         result = search.run(states)
+        elapsed += time.perf_counter() - w0
+        cpu += time.process_time() - c0
         total_sims += int(result.simulations.sum())
         searches += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            break
     rate = total_sims / elapsed
     steps = search.steps - steps0
+    ref_rate = ref.summary()
+    cpu_ratio = (total_sims / cpu) / ref_rate["cpu_sims_per_s"] if ref_rate["cpu_sims_per_s"] else None
 
-    ref = _reference_rate(game, states, ev, config, min(seconds, 10.0))
     out: dict[str, Any] = {
         "bench": "mcts", "game": game.info.spec, "batch": batch, "sims": sims, "gumbel": gumbel,
         "evaluator": evaluator, "leaves_per_tree": leaves_per_tree,
@@ -114,35 +125,46 @@ def bench_mcts(spec: str, batch: int, sims: int, gumbel: bool, evaluator: str,
         "shares": _shares(search.timings, elapsed),
         "leaf_shares": _shares(search.leaf_timings, elapsed),
         "memory_bytes": search.bytes,
-        "reference": ref,
-        "speedup_vs_reference": round(rate / ref["sims_per_s"], 1) if ref["sims_per_s"] else None,
+        "cpu_sims_per_s": round(total_sims / cpu, 1) if cpu else None,
+        "reference": ref_rate,
+        "speedup_vs_reference": (round(rate / ref_rate["sims_per_s"], 1)
+                                 if ref_rate["sims_per_s"] else None),
+        "cpu_speedup_vs_reference": round(cpu_ratio, 1) if cpu_ratio else None,
     }
     if search.leaf_mode == "push-pop":
         out["python_chess_share"] = round(sum(search.leaf_timings.values()) / elapsed, 4)
     return out
 
 
-def _reference_rate(game: Game, states: Any, ev: Any, config: SearchConfig,
-                    seconds: float) -> dict[str, Any]:
-    """The reference search's simulations per second on the bench positions, one at a time."""
-    ref_sims = min(config.num_simulations, REFERENCE_SIMS)
-    ref_config = SearchConfig(num_simulations=ref_sims, gumbel=config.gumbel,
-                              gumbel_considered=config.gumbel_considered)
-    rng = np.random.default_rng(0)
-    done = 0
-    t0 = time.perf_counter()
-    row = 0
-    while True:
-        one = game.take(states, [row % game.batch_size(states)])
-        if config.gumbel:
-            gumbel = rng.gumbel(size=game.info.num_actions)
-            reference.gumbel_search(game, one, ev, ref_config, gumbel)
+class _Reference:
+    """The reference search on the bench positions, one position per call, timed."""
+
+    def __init__(self, game: Game, states: Any, ev: Any, config: SearchConfig) -> None:
+        self.game, self.states, self.ev, self.config = game, states, ev, config
+        self.sims = min(config.num_simulations, REFERENCE_SIMS)
+        self.ref_config = SearchConfig(num_simulations=self.sims, gumbel=config.gumbel,
+                                       gumbel_considered=config.gumbel_considered)
+        self.rng = np.random.default_rng(0)
+        self.row = 0
+        self.elapsed = 0.0
+        self.cpu = 0.0
+
+    def search_once(self) -> None:
+        game = self.game
+        one = game.take(self.states, [self.row % game.batch_size(self.states)])
+        w0, c0 = time.perf_counter(), time.process_time()
+        if self.config.gumbel:
+            gumbel = self.rng.gumbel(size=game.info.num_actions)
+            reference.gumbel_search(game, one, self.ev, self.ref_config, gumbel)
         else:
-            reference.puct_search(game, one, ev, ref_config)
-        done += ref_sims
-        row += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            break
-    return {"sims_per_s": round(done / elapsed, 1), "sims_per_search": ref_sims,
-            "searches": row, "seconds": round(elapsed, 3)}
+            reference.puct_search(game, one, self.ev, self.ref_config)
+        self.elapsed += time.perf_counter() - w0
+        self.cpu += time.process_time() - c0
+        self.row += 1
+
+    def summary(self) -> dict[str, Any]:
+        done = self.row * self.sims
+        return {"sims_per_s": round(done / self.elapsed, 1) if self.elapsed else 0.0,
+                "cpu_sims_per_s": round(done / self.cpu, 1) if self.cpu else 0.0,
+                "sims_per_search": self.sims, "searches": self.row,
+                "seconds": round(self.elapsed, 3)}

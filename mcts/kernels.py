@@ -254,14 +254,17 @@ def gumbel_root_scores(node_visits: np.ndarray, node_virtual: np.ndarray,
                        node_value_sum: np.ndarray, node_raw_value: np.ndarray,
                        node_first_edge: np.ndarray, node_num_edges: np.ndarray,
                        edge_action: np.ndarray, edge_prior: np.ndarray, edge_child: np.ndarray,
-                       gumbel: np.ndarray, considered_visit: float,
+                       gumbel: np.ndarray, kept: np.ndarray, considered_visit: float,
                        c_visit: float, c_scale: float, rescale: bool, virtual_loss: float,
                        scratch: np.ndarray) -> int:
     """Score the root's edges into ``scratch[4, :k]``; returns k.
 
     ``score(a) = g(a) + log P(a) + sigma(completed Q(a))`` where the visit count of
-    ``a`` equals ``considered_visit`` and ``LOW_LOGIT`` elsewhere (a negative
+    ``a`` gained in this search (its visits minus ``kept``, the visits its edge
+    carried over by subtree reuse, int32 [>= k] by edge offset) equals
+    ``considered_visit``, and ``LOW_LOGIT`` elsewhere (a negative
     ``considered_visit`` admits every action). ``gumbel`` is the tree's [A] row.
+    Completed Q and sigma use all visits, kept ones included.
     """
     visits, q, prior, cq, score = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     k = _gather_children(ROOT, node_visits, node_virtual, node_value_sum, node_first_edge,
@@ -270,7 +273,7 @@ def gumbel_root_scores(node_visits: np.ndarray, node_virtual: np.ndarray,
     scale = sigma_scale(visits[:k], c_visit, c_scale)
     first = node_first_edge[ROOT]
     for i in range(k):
-        if considered_visit < 0 or visits[i] == considered_visit:
+        if considered_visit < 0 or visits[i] - kept[i] == considered_visit:
             s = float(gumbel[edge_action[first + i]]) + math.log(max(prior[i], TINY)) + scale * cq[i]
             score[i] = max(s, LOW_LOGIT + 1.0)
         else:
@@ -290,7 +293,7 @@ def _descend(b: int, node_visits: np.ndarray, node_virtual: np.ndarray,
              edge_action: np.ndarray, edge_prior: np.ndarray, edge_child: np.ndarray,
              num_nodes: np.ndarray, mode: int, params: np.ndarray, gumbel: np.ndarray,
              gumbel_table: np.ndarray, num_considered: int, root_full_scan: bool,
-             path: np.ndarray, scratch: np.ndarray) -> tuple[int, int, int]:
+             root_kept: np.ndarray, path: np.ndarray, scratch: np.ndarray) -> tuple[int, int, int]:
     """One descent in tree ``b`` (its rows are passed); returns (leaf, depth, kind) or leaf -1.
 
     ``kind`` is the leaf's kind before the descent: ``KIND_NEW`` (to be built and
@@ -312,17 +315,18 @@ def _descend(b: int, node_visits: np.ndarray, node_virtual: np.ndarray,
         if kind == KIND_TERMINAL:
             break
         if mode == MODE_GUMBEL and node == ROOT:
-            sim = 0
-            for e in range(node_first_edge[ROOT], node_first_edge[ROOT] + node_num_edges[ROOT]):
+            sim = 0  # simulations of this search at the root (carried-over visits excluded)
+            first_root = node_first_edge[ROOT]
+            for e in range(first_root, first_root + node_num_edges[ROOT]):
                 c = edge_child[e]
                 if c != UNEXPANDED:
-                    sim += node_visits[c] + node_virtual[c]
+                    sim += node_visits[c] + node_virtual[c] - root_kept[e - first_root]
             sim = min(sim, gumbel_table.shape[1] - 1)
             considered = float(gumbel_table[num_considered, sim])
             k = gumbel_root_scores(node_visits, node_virtual, node_value_sum, node_raw_value,
                                    node_first_edge, node_num_edges, edge_action, edge_prior,
-                                   edge_child, gumbel, considered, c_visit, c_scale, rescale,
-                                   virtual_loss, scratch)
+                                   edge_child, gumbel, root_kept, considered, c_visit, c_scale,
+                                   rescale, virtual_loss, scratch)
             e = node_first_edge[ROOT] + _argmax_scores(scratch[4, :k], edge_action[node_first_edge[ROOT]:])
         elif mode == MODE_GUMBEL:
             e = select_gumbel_interior(node, node_visits, node_virtual, node_value_sum,
@@ -375,7 +379,7 @@ def select(node_visits: np.ndarray, node_virtual: np.ndarray, node_value_sum: np
            edge_child: np.ndarray, num_nodes: np.ndarray,
            wanted: np.ndarray, mode: int, params: np.ndarray, gumbel: np.ndarray,
            gumbel_table: np.ndarray, num_considered: np.ndarray, root_full_scan: np.ndarray,
-           leaf_tree: np.ndarray, leaf_node: np.ndarray, leaf_depth: np.ndarray,
+           root_kept: np.ndarray, leaf_tree: np.ndarray, leaf_node: np.ndarray, leaf_depth: np.ndarray,
            leaf_kind: np.ndarray, leaf_path: np.ndarray, scratch: np.ndarray) -> int:
     """Descend up to ``wanted[b]`` times in each tree b; returns the number of leaves L.
 
@@ -384,7 +388,8 @@ def select(node_visits: np.ndarray, node_virtual: np.ndarray, node_value_sum: np
     ``gumbel`` float32 [B, A]; ``gumbel_table`` int32 [M + 1, S] (considered visit
     per number of considered actions and simulation index); ``num_considered``
     int32 [B]. ``root_full_scan`` bool [B]: PUCT scans every root edge (its
-    noised priors broke the edge order). Outputs ``leaf_*[:L]`` (tree, node, depth, kind) and
+    noised priors broke the edge order). ``root_kept`` int32 [B, A]: Gumbel, visits
+    each root edge (by offset) carried over by subtree reuse. Outputs ``leaf_*[:L]`` (tree, node, depth, kind) and
     ``leaf_path[:L, :depth]`` (actions from the root). A tree stops taking
     leaves at its first collision. ``scratch`` float64 [5, max edges per node].
     """
@@ -396,7 +401,7 @@ def select(node_visits: np.ndarray, node_virtual: np.ndarray, node_value_sum: np
                 node_parent[b], node_action[b], node_first_edge[b], node_num_edges[b],
                 node_to_play[b], node_kind[b], edge_action[b], edge_prior[b], edge_child[b],
                 num_nodes, mode, params, gumbel[b], gumbel_table, num_considered[b],
-                root_full_scan[b], leaf_path[count], scratch)
+                root_full_scan[b], root_kept[b], leaf_path[count], scratch)
             if leaf < 0:
                 break
             leaf_tree[count] = b
@@ -405,6 +410,30 @@ def select(node_visits: np.ndarray, node_virtual: np.ndarray, node_value_sum: np
             leaf_kind[count] = kind
             count += 1
     return count
+
+
+@njit(cache=True, _nrt=False)
+def plan_step(node_visits: np.ndarray, node_kind: np.ndarray, base: np.ndarray, budget: int,
+              leaves_per_tree: int, active: np.ndarray, wanted: np.ndarray) -> tuple[int, bool]:
+    """Descents per tree for the next step into ``wanted`` [B]; returns (their sum, roots pending).
+
+    An active tree wants ``min(leaves_per_tree, budget + base[b] - root visits)``
+    descents (at least 0), or exactly 1 while its root is unevaluated (then
+    "roots pending" is True); inactive trees want none.
+    """
+    total = 0
+    pending = False
+    for b in range(wanted.shape[0]):
+        w = 0
+        if active[b]:
+            if node_kind[b, ROOT] == KIND_NEW:
+                w = 1
+                pending = True
+            else:
+                w = min(max(budget + base[b] - node_visits[b, ROOT], 0), leaves_per_tree)
+        wanted[b] = w
+        total += w
+    return total, pending
 
 
 # ---------------------------------------------------------------------------
@@ -423,27 +452,32 @@ def _expand_node(node: int, legal: np.ndarray, logits: np.ndarray,
     ``scratch`` is float64 [>= number of legal actions].
     """
     top = -math.inf
-    for a in range(legal.shape[0]):
-        if legal[a]:
-            top = max(top, float(logits[a]))
-    total = 0.0
     k = 0
-    for a in range(legal.shape[0]):
+    for a in range(legal.shape[0]):  # the one pass over the action space
         if legal[a]:
-            x = math.exp(float(logits[a]) - top)
+            x = float(logits[a])
+            edge_action[first + k] = a
             scratch[k] = x
-            total += x
+            top = max(top, x)
             k += 1
-    e = first
-    for a in range(legal.shape[0]):
-        if legal[a]:
-            edge_action[e] = a
-            edge_prior[e] = scratch[e - first] / total
-            edge_child[e] = UNEXPANDED
-            e += 1
+    total = 0.0
+    for i in range(k):
+        x = math.exp(scratch[i] - top)
+        scratch[i] = x
+        total += x
+    best = first
+    for i in range(k):
+        e = first + i
+        edge_prior[e] = scratch[i] / total
+        edge_child[e] = UNEXPANDED
+        if edge_prior[e] > edge_prior[best]:  # actions ascend: ties keep the lowest
+            best = e
     node_first_edge[node] = first
     node_num_edges[node] = k
-    promote_best(first, first + k, edge_action, edge_prior, edge_child)
+    if best != first:  # promote_best's swap, without its second scan
+        a0, p0 = edge_action[first], edge_prior[first]
+        edge_action[first], edge_prior[first] = edge_action[best], edge_prior[best]
+        edge_action[best], edge_prior[best] = a0, p0
     return k
 
 
@@ -656,13 +690,15 @@ def gumbel_results(node_visits: np.ndarray, node_virtual: np.ndarray, node_value
                    node_first_edge: np.ndarray, node_num_edges: np.ndarray,
                    node_to_play: np.ndarray, node_kind: np.ndarray, edge_action: np.ndarray,
                    edge_prior: np.ndarray, edge_child: np.ndarray, gumbel: np.ndarray,
-                   params: np.ndarray, scratch: np.ndarray, policy: np.ndarray,
-                   action: np.ndarray) -> None:
+                   root_kept: np.ndarray, params: np.ndarray, scratch: np.ndarray,
+                   policy: np.ndarray, action: np.ndarray) -> None:
     """Gumbel AlphaZero's outputs per tree: ``policy`` float32 [B, A] and ``action`` int64 [B].
 
     The policy target is ``softmax(log P + sigma(completed Q))`` over the root's
     legal moves; the move is ``argmax g + log P + sigma(completed Q)`` among the
-    most visited root moves (the survivor of sequential halving).
+    root moves with the most visits gained in this search (the survivors of
+    sequential halving; ``root_kept`` [B, A] holds each root edge's carried-over
+    visits, by offset). Completed Q and sigma use all visits.
     """
     virtual_loss, c_visit, c_scale, rescale = params[3], params[4], params[5], params[6] != 0.0
     for b in range(node_visits.shape[0]):
@@ -671,11 +707,11 @@ def gumbel_results(node_visits: np.ndarray, node_virtual: np.ndarray, node_value
                              edge_child[b], virtual_loss, scratch[0], scratch[1], scratch[2])
         max_n = 0.0
         for i in range(k):
-            max_n = max(max_n, scratch[0, i])
+            max_n = max(max_n, scratch[0, i] - root_kept[b, i])
         gumbel_root_scores(node_visits[b], node_virtual[b], node_value_sum[b], node_raw_value[b],
                            node_first_edge[b], node_num_edges[b], edge_action[b], edge_prior[b],
-                           edge_child[b], gumbel[b], max_n, c_visit, c_scale, rescale,
-                           virtual_loss, scratch)
+                           edge_child[b], gumbel[b], root_kept[b], max_n, c_visit, c_scale,
+                           rescale, virtual_loss, scratch)
         first = node_first_edge[b, ROOT]
         best = _argmax_scores(scratch[4, :k], edge_action[b, first:])
         action[b] = edge_action[b, first + best]
@@ -749,3 +785,25 @@ def place_new_leaves(n: int, leaf_tree: np.ndarray, leaf_node: np.ndarray,
         if below:
             k = m
     return m, k
+
+
+@njit(cache=True, _nrt=False)
+def history_rows(n: int, leaf_tree: np.ndarray, leaf_node: np.ndarray, built: np.ndarray,
+                 node_parent: np.ndarray, node_row: np.ndarray, out: np.ndarray) -> None:
+    """``out[built[i], t]``: the state-store row of new leaf i's t-th ancestor (t = 0: its own).
+
+    -1 above the root. ``out`` is int64 [L, T]; the game reads its history
+    planes from these rows (see ``GoGame.branch_rows``).
+    """
+    for i in range(n):
+        j = built[i]
+        if j < 0:
+            continue
+        b = leaf_tree[i]
+        node = leaf_node[i]
+        for t in range(out.shape[1]):
+            if node == NO_NODE:
+                out[j, t] = -1
+            else:
+                out[j, t] = node_row[b, node]
+                node = node_parent[b, node]

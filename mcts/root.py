@@ -103,6 +103,15 @@ def child_of_root(tree: Tree, b: int, action: int) -> int:
     return int(t.edge_child[b, first + hit[0]]) if len(hit) else -1
 
 
+def kept_root_visits(tree: Tree, b: int, out: np.ndarray) -> None:
+    """Visits of each of tree b's root edges (by offset; 0 where no child) into ``out``."""
+    t = tree
+    first, k = int(t.node_first_edge[b, ROOT]), int(t.node_num_edges[b, ROOT])
+    child = t.edge_child[b, first:first + k]
+    out[:] = 0
+    out[:k] = np.where(child >= 0, t.node_visits[b, np.maximum(child, 0)], 0)
+
+
 def root_matches(tree: Tree, b: int, to_play: int, legal: np.ndarray) -> bool:
     """Whether tree b's kept root fits the given position (player to move, legal moves)."""
     t = tree

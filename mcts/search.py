@@ -27,9 +27,13 @@ completed-Q policy targets (Danihelka et al., ICLR 2022).
 
 Simulation counting: ``num_simulations`` counts leaves visited below the root;
 the root's own evaluation is one more. PUCT searches until the root's children
-hold ``num_simulations`` visits, counting those carried over by subtree reuse;
-Gumbel always starts a fresh tree and runs exactly ``num_simulations``
-(its sequential-halving schedule is defined for a fresh budget).
+hold ``num_simulations`` visits, counting those carried over by subtree reuse.
+Gumbel runs exactly ``num_simulations`` new simulations on top of a kept
+subtree: its sequential-halving schedule counts only this search's visits per
+root action, while completed Q, sigma and the interior selection use all
+visits (see ``Search.advance`` and mcts/README.md). Gumbel trees get room for
+``2 * num_simulations + 1`` nodes when that fits the memory budget, so that a
+kept subtree and a full fresh budget fit together.
 
 Go: leaf positions below the root are built without the seen-set
 (``GoGame.drop_superko``: simple ko only, the documented approximation) while
@@ -94,7 +98,7 @@ class SearchConfig:
     rescale_q: bool = True
     """Gumbel: min-max rescale completed Q to [0, 1] per node before sigma (as mctx does)."""
     reuse_tree: bool = True
-    """PUCT: keep the subtree of the move played (see Search.advance)."""
+    """Keep the subtree of the move played (PUCT and Gumbel; see Search.advance)."""
     cache_states: bool = True
     """Go/gomoku: keep every node's position so a leaf costs one move (replay paths if it does not fit)."""
     edges_per_node: int | None = None
@@ -153,9 +157,9 @@ class Search:
         self.evaluator = evaluator
         self.config = config = config or SearchConfig()
         self.batch = batch
-        nodes = config.num_simulations + 1
         self.leaf_capacity = batch * config.leaves_per_tree
-        self.tree: Tree = self._allocate(nodes)
+        self.tree: Tree = self._allocate_trees()
+        nodes = self.tree.max_nodes
         self._out = LeafBuffers(self.leaf_capacity, game.info.num_actions, self._planes_shape)
         cap = self.leaf_capacity
         self._sel = Selected(tree=np.zeros(cap, np.int64), node=np.zeros(cap, np.int64),
@@ -172,6 +176,11 @@ class Search:
                                  1.0 if config.rescale_q else 0.0], np.float64)
         self._mode = kernels.MODE_GUMBEL if config.gumbel else kernels.MODE_PUCT
         self._reusable = np.zeros(batch, np.bool_)
+        self._root_kept = np.zeros((batch, game.info.num_actions), np.int32)
+        """Gumbel: visits each root edge (by offset) carried over by subtree reuse."""
+        self._base = np.ones(batch, np.int64)
+        """Root visits a search adds its budget to: 1 (the root's evaluation), or for
+        Gumbel with a kept tree, the kept root's visits (its budget is all fresh)."""
         self._root_full = np.zeros(batch, np.bool_)
         self._moved_from = np.zeros(nodes, np.int32)
         self._builder: LeafBuilder | None = None
@@ -187,6 +196,18 @@ class Search:
     def _planes_shape(self) -> tuple[int, ...]:
         info = self.game.info
         return (info.num_planes, *info.board_shape)
+
+    def _allocate_trees(self) -> Tree:
+        """The trees: ``num_simulations + 1`` nodes each, or for Gumbel with reuse twice
+        the simulations + 1 when that fits the budget (a kept subtree plus a full
+        fresh budget must fit; see ``advance``)."""
+        sims = self.config.num_simulations
+        if self.config.gumbel and self.config.reuse_tree:
+            try:
+                return self._allocate(2 * sims + 1)
+            except tree_mod.TreeBudgetError:
+                pass
+        return self._allocate(sims + 1)
 
     def _allocate(self, nodes: int) -> Tree:
         """The trees, after checking trees + leaf buffers + paths against the memory budget."""
@@ -211,9 +232,10 @@ class Search:
                 rows: Sequence[int] | np.ndarray | None = None) -> None:
         """The games of ``rows`` (default all B) moved by ``actions``: keep each subtree under its move.
 
-        A tree whose move has no evaluated child (or with ``reuse_tree`` off, or
-        Gumbel) starts fresh at the next ``run``. Pass the states after the move
-        to that ``run``.
+        A tree whose move has no evaluated child (or with ``reuse_tree`` off)
+        starts fresh at the next ``run``; so does a Gumbel tree whose kept
+        subtree and a full fresh budget would not fit its node capacity. Pass
+        the states after the move to that ``run``.
         """
         idx = self._rows(rows)
         acts = np.asarray(actions, dtype=np.int64).reshape(-1)
@@ -222,14 +244,15 @@ class Search:
         t = self.tree
         for b, action in zip(idx.tolist(), acts.tolist()):
             keep = False
-            if self._reusable[b] and self.config.reuse_tree and not self.config.gumbel:
+            if self._reusable[b] and self.config.reuse_tree:
                 child = root_mod.child_of_root(t, b, action)
                 if child > 0 and t.node_kind[b, child] == KIND_EXPANDED:
                     count = kernels.reroot(b, child, *self._node_args(), t.num_nodes, t.num_edges,
                                            self._moved_from)
                     if self._builder is not None:
                         self._builder.moved(b, self._moved_from, count)
-                    keep = True
+                    keep = not self.config.gumbel or (
+                        count + self.config.num_simulations <= t.max_nodes)
             self._reusable[b] = keep
 
     def run(self, states: Any, *, rows: Sequence[int] | np.ndarray | None = None,
@@ -263,24 +286,24 @@ class Search:
         self.timings["root"] += time.perf_counter() - t0
         wanted = np.zeros(self.batch, np.int64)
         next_report = time.monotonic() + progress_interval
+        noise = bool(noise_pending.any())
         while True:
-            if noise_pending.any():
+            if noise:
                 noise_pending = root_mod.add_noise(
                     t, noise_pending, self.rng, epsilon=cfg.dirichlet_epsilon,
                     total=cfg.dirichlet_total, low=cfg.dirichlet_alpha_min,
                     high=cfg.dirichlet_alpha_max, root_full=self._root_full)
-            left = budget + 1 - t.node_visits[:, ROOT]  # np.clip costs ~10 us more
-            np.minimum(np.maximum(left, 0), cfg.leaves_per_tree, out=wanted)
-            unevaluated = t.node_kind[:, ROOT] == KIND_NEW
-            wanted[unevaluated] = 1
-            wanted[~active] = 0
-            if not wanted.any():
+                noise = bool(noise_pending.any())
+            # one small kernel instead of ~8 numpy calls per step (B = 1 pays them per leaf)
+            total, roots_pending = kernels.plan_step(t.node_visits, t.node_kind, self._base, budget,
+                                                     cfg.leaves_per_tree, active, wanted)
+            if total == 0:
                 break
-            if (stop is not None or deadline is not None) and not unevaluated[active].any() and (
+            if (stop is not None or deadline is not None) and not roots_pending and (
                     (stop is not None and stop.is_set())
                     or (deadline is not None and time.monotonic() >= deadline)):
                 break
-            self._step(wanted, num_considered, root_legal, table)
+            self._step(wanted, num_considered, root_legal, table, roots_pending)
             t = self.tree
             if on_progress is not None and time.monotonic() >= next_report:
                 on_progress(self._result(root_legal, 0.0, idx))
@@ -334,11 +357,17 @@ class Search:
         root_to_play[idx] = game.to_play(states)
         root_legal = np.zeros((self.batch, game.info.num_actions), np.bool_)
         root_legal[idx] = game.legal_mask(states)
-        fresh = active & (True if cfg.gumbel else ~self._reusable)
+        fresh = active & ~self._reusable
         for b in np.flatnonzero(active & ~fresh):
             if not root_mod.root_matches(t, int(b), root_to_play[b], root_legal[b]):
                 fresh[b] = True
         tree_mod.reset_rows(t, np.flatnonzero(fresh), root_to_play[fresh])
+        self._base[active] = 1
+        self._root_kept[active] = 0
+        if cfg.gumbel:  # kept trees: the halving schedule counts this search's visits only
+            for b in np.flatnonzero(active & ~fresh):
+                root_mod.kept_root_visits(t, int(b), self._root_kept[b])
+                self._base[b] = t.node_visits[b, ROOT]
         self._reusable[active] = True
         self._root_full[active] = False
         if cfg.gumbel:
@@ -353,7 +382,7 @@ class Search:
                 game, search_roots, t, capacity=self.leaf_capacity,
                 cache_states=cfg.cache_states, bytes_left=cfg.memory_budget - self.bytes)
             self.bytes += extra
-        self._builder.start(search_roots, np.flatnonzero(fresh))
+        self._builder.start(search_roots, np.flatnonzero(fresh), active)
         return root_legal, fresh
 
     # -- one step: select -> build leaves -> evaluate -> expand + back up -------
@@ -364,11 +393,11 @@ class Search:
                 t.edge_action, t.edge_prior, t.edge_child)
 
     def _step(self, wanted: np.ndarray, num_considered: np.ndarray, root_legal: np.ndarray,
-              table: np.ndarray) -> None:
+              table: np.ndarray, roots_pending: bool = True) -> None:
         t0 = time.perf_counter()
         n = self._select(wanted, num_considered, table)
         t1 = time.perf_counter()
-        m = self._build_leaves(n, root_legal)
+        m = self._build_leaves(n, root_legal, roots_pending)
         t2 = time.perf_counter()
         logits, values = self._evaluate(m)
         t3 = time.perf_counter()
@@ -385,19 +414,22 @@ class Search:
         sel = self._sel
         n = kernels.select(*self._node_args(), self.tree.num_nodes, wanted, self._mode,
                            self._params, self._gumbel, table, num_considered,
-                           self._root_full, sel.tree, sel.node, sel.depth, sel.kind, sel.path,
+                           self._root_full, self._root_kept, sel.tree, sel.node, sel.depth, sel.kind, sel.path,
                            self._scratch)
         if n == 0:
             raise RuntimeError("search step selected no leaf (node arrays full?)")
         return n
 
-    def _build_leaves(self, n: int, root_legal: np.ndarray) -> int:
+    def _build_leaves(self, n: int, root_legal: np.ndarray, roots_pending: bool = True) -> int:
         """Build the new leaves among the n selected into ``_out``; returns their number m.
 
         ``_sel.built[i]`` becomes the row of ``_out`` holding leaf i (-1: not built).
+        ``roots_pending``: some active root is still to be evaluated in this step.
         """
         sel, out = self._sel, self._out
         m = self._builder.build(n, sel, out)  # type: ignore[union-attr]
+        if not roots_pending:
+            return m
         roots = np.flatnonzero((sel.depth[:n] == 0) & (sel.built[:n] >= 0))
         if len(roots):  # the root's moves come from the exact state (Go superko)
             out.legal[sel.built[roots]] = root_legal[sel.tree[roots]]
@@ -439,7 +471,7 @@ class Search:
         """Grow the edge pool if this step's expansions could overflow some tree's row."""
         t = self.tree
         most = self.config.leaves_per_tree * self.game.info.num_actions
-        if not m or int(t.num_edges.max()) + most <= t.max_edges:
+        if not m or int(t.num_edges.max()) + most <= t.edge_action.shape[1]:
             return  # even every leaf of the fullest tree expanding to every action fits
         counts = self._out.legal[:m].sum(axis=1) * ~self._out.terminal[:m]
         built = self._sel.built[:n]
@@ -476,7 +508,7 @@ class Search:
         if cfg.gumbel:
             policy = np.zeros(shape, np.float32)
             action = np.zeros(self.batch, np.int64)
-            kernels.gumbel_results(*self._node_args(), self._gumbel, self._params,
+            kernels.gumbel_results(*self._node_args(), self._gumbel, self._root_kept, self._params,
                                    self._scratch, policy, action)
             policy, action = policy[idx], action[idx]
         else:

@@ -27,7 +27,9 @@ Memory. Per node 38 bytes (see ``NODE_BYTES``), per edge 12 bytes. A tree for
 S simulations has ``N = S + 1`` nodes (every simulation creates at most one
 node, the root is one more) and ``E = N * edges_per_node`` edges, where
 ``edges_per_node`` bounds the legal moves per position (``num_actions`` for Go
-and gomoku; 80 by default for chess, whose pool grows on demand). Examples:
+and gomoku; 80 by default for chess, whose pool grows on demand). A Gumbel
+search with subtree reuse asks for ``N = 2 S + 1`` (room for a kept subtree
+plus a fresh budget) when that fits its budget. Examples:
 
 ============================  ===============  ====================
 configuration                 bytes per tree   B = 256
@@ -37,6 +39,7 @@ gomoku15, 800 sims (225)      2.19 MB          561 MB
 go19, 800 sims (362)          3.51 MB          899 MB
 chess, 800 sims (80)          0.80 MB          205 MB
 go9, 64 sims (Gumbel)         0.066 MB         17 MB
+go9, 64 sims, Gumbel reuse    0.13 MB          34 MB
 ============================  ===============  ====================
 
 :func:`allocate` refuses a configuration over its byte budget with

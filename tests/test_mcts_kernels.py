@@ -127,7 +127,8 @@ def test_gumbel_improved_policy_and_interior_choice_match_hand_computation():
     kernels.gumbel_results(t.node_visits, t.node_virtual, t.node_value_sum, t.node_raw_value,
                            t.node_parent, t.node_action, t.node_first_edge, t.node_num_edges,
                            t.node_to_play, t.node_kind, t.edge_action, t.edge_prior, t.edge_child,
-                           np.zeros((1, 3), np.float32), params, scratch, policy, action)
+                           np.zeros((1, 3), np.float32), np.zeros((1, 3), np.int32), params,
+                           scratch, policy, action)
     assert policy[0] == pytest.approx([0.8987228, 0.0992940, 0.0019831], abs=1e-6)
     assert action[0] == 0  # the most visited action survives sequential halving
     # interior: pi' - N / (1 + sum N) = [0.8987 - 2/4, 0.0993 - 0, 0.0020 - 1/4] -> action 0

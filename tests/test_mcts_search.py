@@ -205,6 +205,61 @@ def test_subtree_reuse_carries_visit_counts():
     assert not search._reusable[0]
 
 
+def kept_root_children(search, b=0):
+    t = search.tree
+    first, k = int(t.node_first_edge[b, ROOT]), int(t.node_num_edges[b, ROOT])
+    return {int(t.edge_action[b, e]): int(t.node_visits[b, t.edge_child[b, e]])
+            for e in range(first, first + k) if t.edge_child[b, e] >= 0}
+
+
+def test_gumbel_reuse_keeps_the_subtree_and_halves_a_fresh_budget():
+    game = make_game("gomoku:size=7,k=4")
+    states = game.initial(2)
+    game.apply(states, [24, 10])
+    cfg = SearchConfig(num_simulations=64, gumbel=True, gumbel_considered=8, seed=3)
+    search = Search(game, HashEvaluator(49), batch=2, config=cfg)
+    assert search.tree.max_nodes == 2 * 64 + 1  # room for a kept subtree plus a fresh budget
+    first = search.run(states)
+    actions = first.action.copy()
+    search.advance(actions)
+    game.apply(states, actions)
+    kept = [kept_root_children(search, b) for b in range(2)]
+    carried = search.tree.node_visits[:2, ROOT].copy()
+    assert (carried == first.visits[np.arange(2), actions]).all() and carried.min() > 1
+    second = search.run(states)
+    # visits carried over, then exactly the budget on top
+    np.testing.assert_array_equal(second.simulations, carried - 1 + 64)
+    np.testing.assert_array_equal(second.visits.sum(axis=1), carried - 1 + 64)
+    fresh_tree = Search(game, HashEvaluator(49), batch=2, config=cfg).run(states)
+    for b in range(2):
+        before = np.zeros(49, np.int64)
+        for a, n in kept[b].items():
+            before[a] = n
+        gained = second.visits[b] - before
+        assert (gained >= 0).all() and gained.sum() == 64
+        # sequential halving ran on the fresh budget: the same visit schedule as a fresh tree
+        assert sorted(gained[gained > 0]) == sorted(fresh_tree.visits[b][fresh_tree.visits[b] > 0])
+        # the move is a survivor of the halving; the policy target is a distribution over legal moves
+        assert gained[second.action[b]] == gained.max() and second.legal[b, second.action[b]]
+        assert second.policy[b].sum() == pytest.approx(1.0, abs=1e-5)
+        assert (second.policy[b] >= 0).all() and (second.policy[b][~second.legal[b]] == 0).all()
+
+
+def test_gumbel_reuse_falls_back_to_a_fresh_tree_without_room():
+    game = make_game("tictactoe")
+    states = game.initial(1)
+    small = Search(game, HashEvaluator(9), batch=1, config=SearchConfig(
+        num_simulations=40, gumbel=True, reuse_tree=False)).bytes
+    cfg = SearchConfig(num_simulations=40, gumbel=True, memory_budget=small + 64)
+    search = Search(game, HashEvaluator(9), batch=1, config=cfg)
+    assert search.tree.max_nodes == 41  # doubling the nodes did not fit the budget
+    first = search.run(states)
+    search.advance(first.action)
+    assert not search._reusable[0]
+    game.apply(states, first.action)
+    assert search.run(states).simulations[0] == 40
+
+
 def test_reuse_refuses_a_mismatched_root():
     game = make_game("tictactoe")
     states = game.initial(1)

@@ -307,6 +307,52 @@ class GoGame(ArrayGame[GoState]):
                 reason += f"; row {row} unchanged, the other rows were played"
             raise IllegalMoveError(text, reason, self.render(states, row))
 
+    def branch_rows(self, states: GoState, src_rows: np.ndarray, dst_rows: np.ndarray,
+                    actions: np.ndarray, num_moves: int, history_rows: np.ndarray, *,
+                    to_play: np.ndarray, terminal: np.ndarray, outcome: np.ndarray,
+                    legal: np.ndarray, planes: np.ndarray) -> None:
+        """The search's leaves (a leaf is its parent's row plus one move), in one numba call.
+
+        ``states`` is a search's state store whose rows are *compact*: only
+        ``board``, ``captured_at`` and the scalar fields are kept (chains are
+        rebuilt from the board, seen-sets are not kept: simple ko), except the
+        roots', which are full rows. Row ``src_rows[j]`` is copied to
+        ``dst_rows[j]`` and, for j < ``num_moves``, ``actions[j]`` is played
+        there; the other rows (roots) copy their history ring too. Row j of the
+        outputs gets what ``to_play``, ``terminal``, ``outcome``, ``legal_mask``
+        and ``encode`` would give. ``history_rows`` int64 [L, 8]: the row of the
+        position t moves before leaf j (t = 0: ``dst_rows[j]``), -1 past the
+        last one stored, whose history ring (a full row's) gives the older
+        boards. Int64 row and action arrays; planes C-contiguous. A destination
+        must not be a later source. An illegal move raises IllegalMoveError
+        after the other rows were done.
+        """
+        self._check(states)
+        m = len(dst_rows)
+        if (len(src_rows) != m or not 0 <= num_moves <= min(m, len(actions))
+                or history_rows.shape[0] < m or history_rows.shape[1] != HISTORY):
+            raise ValueError(f"branch_rows needs as many source as destination rows, "
+                             f"num_moves <= rows and actions, history_rows [L, {HISTORY}]; got "
+                             f"{len(src_rows)}, {m}, {num_moves}, {len(actions)}, "
+                             f"{history_rows.shape}")
+        n = self.size
+        if (not planes.flags.c_contiguous or planes.dtype != np.float32
+                or planes.shape[1:] != (NUM_PLANES, n, n)):
+            raise ValueError(f"planes must be C-contiguous float32 [L, {NUM_PLANES}, {n}, {n}]")
+        err = np.zeros(m, np.int8)
+        s = states
+        kernels.leaf_batch(src_rows, dst_rows, actions, num_moves, history_rows, err, s.board,
+                           s.captured_at, s.to_play, s.ko, s.passes, s.move_count, s.zobrist,
+                           s.captures, s.last_action, s.reason, s.winner, s.score, s.history,
+                           *self._tables(), to_play, terminal, outcome, legal,
+                           planes.reshape(len(planes), NUM_PLANES, n * n).view(np.uint32))
+        if err.any():
+            j = int(np.flatnonzero(err)[0])
+            a = int(actions[j])
+            text = coords.action_to_gtp(a, n) if 0 <= a <= n * n else str(a)
+            raise IllegalMoveError(text, kernels.ERROR_TEXT[err[j]] + f"; leaf {j} not played",
+                                   f"(compact row {int(src_rows[j])} of a search's store)")
+
     def random_playout(self, states: GoState, seed: int) -> None:
         """Play every row to its end in place, each move uniform over the legal actions
         (pass included), all in one numba call: for rollouts and speed checks."""
@@ -369,7 +415,7 @@ class GoGame(ArrayGame[GoState]):
         if not out.flags.c_contiguous:
             raise ValueError("encode's out buffer must be C-contiguous")
         kernels.encode_batch(states.history, states.to_play, states.move_count, self._locs,
-                             out.reshape(len(states), NUM_PLANES, n * n))
+                             out.reshape(len(states), NUM_PLANES, n * n).view(np.uint32))
         return out
 
     # -- symmetries -------------------------------------------------------------
