@@ -335,3 +335,25 @@ def test_cli_bad_specs(capsys):
     assert main(["arena", "tictactoe", "random", "bogus:x=1", "--db", ":memory:"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bogus" in err
+
+
+def test_cli_plots_elo_by_step_for_checkpoints_of_one_run(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    from engine.checkpoint import save_checkpoint
+    from engine.cli import main
+    from engine.network import NetConfig, PolicyValueNet
+
+    torch.manual_seed(0)
+    run = tmp_path / "run" / "checkpoints"
+    paths = []
+    for step in (100, 200):
+        path = run / f"step-{step:06d}.safetensors"
+        save_checkpoint(path, PolicyValueNet(TTT.info, NetConfig(1, 8)), {"step": step})
+        paths.append(path)
+    png = tmp_path / "elo.png"
+    rc = main(["arena", "tictactoe", "random", *(f"ckpt:{p},sims=4,device=cpu" for p in paths),
+               "--games", "2", "--parallel", "2", "--plot", str(png), "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert (tmp_path / "run" / "arena.db").exists()  # checkpoints of a run: the run's database
+    assert "plot written" in out and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
