@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The main job: a short self-play training run on tic-tac-toe (resumes if the run exists),
+# ending with the rating table of the newest agent against random and rollout players.
 demo: setup
-	$(VENV)/bin/tabula demo
+	$(VENV)/bin/tabula train tictactoe --minutes 3 --run runs/demo-tictactoe
 
 # The rules and search kernels also run as plain Python once (numba off), so their
 # py_func paths stay valid; then the whole suite.
