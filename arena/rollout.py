@@ -401,7 +401,6 @@ def go_simulate(rows, playouts, c, seed, root, scratch_buf, scratch, parent, act
     ``scratch`` is the 18 Go state arrays (B = 1) viewing the bytes of ``scratch_buf``.
     """
     np.random.seed(seed)
-    npoints = scratch[0].shape[1]
     one = np.zeros(1, np.int64)
     err = np.zeros(1, np.int8)
     candidates = np.empty(locs.shape[0], np.int64)

@@ -54,7 +54,7 @@ from mcts import kernels, root as root_mod, tree as tree_mod
 from mcts.evaluators import Evaluator
 from mcts.leaves import LeafBuffers, LeafBuilder, Selected, make_builder
 from mcts.root import considered_visits_table
-from mcts.tree import KIND_EXPANDED, KIND_NEW, ROOT, Tree
+from mcts.tree import KIND_EXPANDED, ROOT, Tree
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,6 @@ then the player working again in the slot's next game.
 
 import shlex
 import sys
-import textwrap
 import time
 
 import chess

@@ -1,7 +1,6 @@
 """The policy-value network: shapes per game, the heads' action order, the config names."""
 
 import chess
-import numpy as np
 import pytest
 import torch
 

@@ -766,7 +766,6 @@ def leaf_batch(src_rows, dst_rows, actions, num_moves, hist_rows, err, board, ca
     kind = np.ones(p, dtype=np.int8)
     mark = np.zeros(p, dtype=np.int8)
     stack = np.empty(p, dtype=np.uint32)
-    nn = locs.shape[0]
     for j in range(dst_rows.shape[0]):
         r = dst_rows[j]
         q = src_rows[j]
