@@ -60,7 +60,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 SHARD_RE = re.compile(r"^g(\d{13})-([A-Za-z0-9_]+)-n(\d+)\.npz$")
-"""Shard file names: write time in ms, a unique tag, number of positions."""
+"""Shard file names: write time in ms, the writer's tag and zero-padded game count (games written
+in the same millisecond by one writer still sort in order), number of positions."""
 
 
 class ShardError(ValueError):
@@ -368,7 +369,7 @@ class ReplayStore:
             raise ValueError("a game with no positions has nothing to train on")
         self.games_dir.mkdir(parents=True, exist_ok=True)
         self._count += 1
-        name = f"g{int(time.time() * 1000):013d}-{self.tag}x{self._count}-n{record.num_positions}.npz"
+        name = f"g{int(time.time() * 1000):013d}-{self.tag}x{self._count:09d}-n{record.num_positions}.npz"
         path = self.games_dir / name
         write_shard(path, record)
         return path

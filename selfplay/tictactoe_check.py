@@ -1,8 +1,12 @@
-"""Benchmark (not a test): does a tic-tac-toe checkpoint play perfectly? Checked against minimax.
+"""Benchmark: does a tic-tac-toe checkpoint play perfectly? Checked against minimax.
 
-    python -m selfplay.tictactoe_check RUN/checkpoints/step-000300.safetensors [--sims 16]
+    python -m selfplay.tictactoe_check RUN_DIR_OR_CHECKPOINT [--sims N] [--puct]
 
-Two checks, printed with one JSON line last:
+A run directory means its newest checkpoint, searched with the run's arena
+simulation count (``arena.sims`` of RUN/config.json, the count its Elo table
+was measured at); a checkpoint file means that file at 16 simulations. The
+search is the arena's evaluation search: Gumbel, noise scale 0, all 9 moves
+considered. Two checks, printed with one JSON line last:
 
 * every reachable position (each board once, reached by one move order; the
   planes also show the last move, so other orders may differ): the agent's move (search with ``--sims``, no noise;
@@ -16,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from functools import lru_cache
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -73,16 +79,20 @@ def reachable() -> list[tuple[tuple[int, ...], int, list[int]]]:
 
 
 class Agent:
-    """A checkpoint with a deterministic Gumbel search (no noise), on tic-tac-toe move lists."""
+    """A network with a deterministic Gumbel search (no noise), on tic-tac-toe move lists.
 
-    def __init__(self, path: str, sims: int, gumbel: bool = True) -> None:
+    ``source`` is a checkpoint path or a ``PolicyValueNet`` (used in place, on CPU).
+    """
+
+    def __init__(self, source: Any, sims: int, gumbel: bool = True) -> None:
         from engine.checkpoint import load_checkpoint
         from engine.inference import TorchEvaluator, configure_cpu_threads
         from games import make_game
 
         configure_cpu_threads(1)
         self.game = make_game("tictactoe")
-        self.evaluator = TorchEvaluator(load_checkpoint(path).net, "cpu")
+        net = load_checkpoint(source).net if isinstance(source, (str, os.PathLike)) else source
+        self.evaluator = TorchEvaluator(net, "cpu")
         self.sims = sims
         self.gumbel = gumbel
         self._cache: dict[tuple[int, ...], int] = {}
@@ -139,14 +149,17 @@ def games_vs_minimax(choose: Callable[[list[int]], int]) -> dict[str, int]:
     return tally
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("checkpoint")
-    parser.add_argument("--sims", type=int, default=16)
-    parser.add_argument("--puct", action="store_true", help="PUCT search instead of Gumbel (no noise)")
-    args = parser.parse_args(argv)
+def check(source: Any, sims: int = 16, *, gumbel: bool = True) -> dict[str, Any]:
+    """Both checks for a checkpoint path or a network: wrong moves over reachable positions, games.
+
+    ``imperfect_search_moves``: reachable positions where the searched move changes the
+    minimax value; ``imperfect_policy_moves``: the same for the raw policy's argmax;
+    ``games_vs_minimax``: W/D/L over every optimal minimax line, both colours;
+    ``empty_board_losses``: losses of the two games from the empty board (one per colour)
+    where minimax always plays its first optimal move.
+    """
     positions = reachable()
-    agent = Agent(args.checkpoint, args.sims, gumbel=not args.puct)
+    agent = Agent(source, sims, gumbel=gumbel)
     searched, raw = agent.moves([mv for _, _, mv in positions])
     bad_search = bad_raw = 0
     for (board, to_play, _), s, r in zip(positions, searched, raw):
@@ -154,14 +167,59 @@ def main(argv: list[str] | None = None) -> int:
         bad_search += int(s) not in good
         bad_raw += int(r) not in good
     tally = games_vs_minimax(agent.choose)
-    result = {"bench": "tictactoe_check", "checkpoint": args.checkpoint, "sims": args.sims,
-              "search": "puct" if args.puct else "gumbel",
-              "positions": len(positions), "imperfect_search_moves": bad_search,
-              "imperfect_policy_moves": bad_raw, "games_vs_minimax": tally,
-              "perfect": bad_search == 0 and tally["loss"] == 0}
-    print(f"{len(positions)} reachable positions: {result['search']} (sims={args.sims}) misses the minimax value "
-          f"in {bad_search}, raw policy in {bad_raw}; vs minimax (all optimal lines, both colours): "
-          f"{tally['win']} W {tally['draw']} D {tally['loss']} L")
+    return {"sims": sims, "search": "gumbel" if gumbel else "puct", "positions": len(positions),
+            "imperfect_search_moves": bad_search, "imperfect_policy_moves": bad_raw,
+            "games_vs_minimax": tally, "empty_board_losses": empty_board_losses(agent.choose),
+            "perfect": bad_search == 0 and tally["loss"] == 0}
+
+
+def empty_board_losses(choose: Callable[[list[int]], int]) -> int:
+    """Losses in the two games from the empty board where minimax plays its first optimal move."""
+    losses = 0
+    for agent in (0, 1):
+        board, moves, to_play = (-1,) * 9, [], 0
+        while winner(board) is None and min(board) < 0:
+            m = choose(moves) if to_play == agent else optimal_moves(board, to_play)[0]
+            board, moves, to_play = play(board, m, to_play), moves + [m], 1 - to_play
+        losses += int(winner(board) == 1 - agent)
+    return losses
+
+
+def resolve_target(target: str, sims: int | None) -> tuple[str, int]:
+    """(checkpoint path, simulations) for a run directory or a checkpoint file; ValueError if neither."""
+    path = Path(target)
+    if path.is_dir():
+        ckpts = sorted((path / "checkpoints").glob("step-*.safetensors"))
+        if not ckpts:
+            raise ValueError(f"{path}: no checkpoints/step-*.safetensors (not a tabula run directory?)")
+        if sims is None:
+            try:
+                sims = int(json.loads((path / "config.json").read_text())["arena"]["sims"])
+            except (OSError, ValueError, KeyError, TypeError):
+                sims = 16
+        return str(ckpts[-1]), sims
+    if not path.is_file():
+        raise ValueError(f"{path}: no such run directory or checkpoint file")
+    return str(path), 16 if sims is None else sims
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", help="a run directory (its newest checkpoint) or a checkpoint file")
+    parser.add_argument("--sims", type=int, default=None,
+                        help="simulations per move (default: the run's arena.sims, else 16)")
+    parser.add_argument("--puct", action="store_true", help="PUCT search instead of Gumbel (no noise)")
+    args = parser.parse_args(argv)
+    try:
+        path, sims = resolve_target(args.target, args.sims)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = {"bench": "tictactoe_check", "checkpoint": path, **check(path, sims, gumbel=not args.puct)}
+    tally = result["games_vs_minimax"]
+    print(f"{result['positions']} reachable positions: {result['search']} (sims={sims}) misses the minimax "
+          f"value in {result['imperfect_search_moves']}, raw policy in {result['imperfect_policy_moves']}; "
+          f"vs minimax (all optimal lines, both colours): {tally['win']} W {tally['draw']} D {tally['loss']} L")
     print(json.dumps(result))
     return 0
 

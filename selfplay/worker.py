@@ -13,6 +13,7 @@ Loop (``step``), top to bottom::
     # resign   rows whose root value is below the threshold resign (no-resign rows only note it)
     # play     apply the moves; Search.advance keeps subtrees (PUCT)
     # finish   finished rows -> GameRecord (value targets from the outcome), new game in the row
+    #          (a share of new games start after random opening moves, see random_opening_*)
 
 Resignation is checked on a fraction ``no_resign_fraction`` of games that never
 resign: when such a game's mover would have resigned and then did not lose,
@@ -74,6 +75,13 @@ class SelfPlayConfig:
     """Adjudicate a game as a draw after this many plies (None: the game's own cap)."""
     reuse_tree: bool = True
     """PUCT: keep the subtree of the move played between moves."""
+    random_opening_fraction: float = 0.0
+    """Share of games that start from a random position (see ``random_opening_plies``)."""
+    random_opening_plies: int = 0
+    """Those games open with k uniformly random legal moves, k uniform in 1..this (never ending
+    the game); the opening positions are not training positions. Why: self-play of a sharp
+    network revisits few positions (tic-tac-toe: 772 of the 4,520 reachable boards in 5,000
+    games), and the value head is then wrong exactly where an opponent's blunder leads."""
 
     def search_config(self, seed: int) -> SearchConfig:
         """The SearchConfig this worker's search runs with."""
@@ -130,6 +138,8 @@ class _Game:
     root_values: list[float] = field(default_factory=list)
     would_resign: tuple[int, int] | None = None
     """(player, ply) of the first would-resign moment of a no-resign game."""
+    opening: list[int] = field(default_factory=list)
+    """Random opening moves played before the first recorded position (not training data)."""
 
 
 def _supports_rows(method: Callable[..., Any]) -> bool:
@@ -153,6 +163,7 @@ class SelfPlayWorker:
         self._initial = game.initial(1)
         self.plies = np.zeros(cfg.batch, np.int64)
         self.games = [self._new_game() for _ in range(cfg.batch)]
+        self._random_openings(np.arange(cfg.batch))
         self.stats = SelfPlayStats()
         self._checked: deque[bool] = deque(maxlen=100)
         """Recent would-resign moments in games that played on: True where it was a false one."""
@@ -271,6 +282,7 @@ class SelfPlayWorker:
             "winner": winner, "score": outcome.score, "resigned": resigned,
             "no_resign": g.no_resign, "would_resign": list(g.would_resign) if g.would_resign else None,
             "simulations": self.config.simulations, "gumbel": self.config.gumbel,
+            "opening": list(g.opening),
             "started": g.started, "finished": time.time(),
         }
         st.games += 1
@@ -295,7 +307,38 @@ class SelfPlayWorker:
             policy=np.stack(g.policy) if g.policy else np.zeros((0, game.info.num_actions), np.float32),
             moves=np.array(g.moves, np.int32), movers=np.array(g.movers, np.int8), winner=winner,
             root_values=np.array(g.root_values, np.float32), meta=meta,
-            record=game_record_text(game, g.moves, outcome, meta))
+            record=game_record_text(game, g.opening + g.moves, outcome, meta))
+
+    def _random_openings(self, rows: np.ndarray) -> None:
+        """Start a share of the new games in ``rows`` from a random position (see the config)."""
+        cfg, game = self.config, self.game
+        if cfg.random_opening_fraction <= 0 or cfg.random_opening_plies <= 0:
+            return
+        for b in rows:
+            if self.rng.random() >= cfg.random_opening_fraction:
+                continue
+            sub, moves = self._random_line(int(self.rng.integers(1, cfg.random_opening_plies + 1)))
+            if moves:
+                game.assign(self.states, [int(b)], sub)
+                self.plies[b] = len(moves)
+                self.games[int(b)].opening = moves
+
+    def _random_line(self, plies: int) -> tuple[Any, list[int]]:
+        """Up to ``plies`` uniformly random moves from the start, stopping before one that ends the game."""
+        game = self.game
+        sub, moves = game.copy(self._initial), []
+        for _ in range(plies):
+            legal = np.flatnonzero(game.legal_mask(sub)[0])
+            if not len(legal):
+                break
+            action = int(self.rng.choice(legal))
+            nxt = game.copy(sub)
+            game.apply(nxt, np.array([action], np.int64), check=False)
+            if game.terminal(nxt)[0]:
+                break
+            sub = nxt
+            moves.append(action)
+        return sub, moves
 
     def _restart(self, rows: np.ndarray) -> None:
         """New games in ``rows``; their search trees start fresh."""
@@ -305,6 +348,7 @@ class SelfPlayWorker:
         self.plies[rows] = 0
         for b in rows:
             self.games[int(b)] = self._new_game()
+        self._random_openings(rows)
         if _supports_rows(self.search.reset):
             self.search.reset(rows=rows)
         elif not self.config.gumbel:  # older Search without rows=: forget every tree (correct, slower)

@@ -25,6 +25,9 @@ class CountingEvaluator:
 def _check_record(game, rec):
     """Replay ``rec``'s moves: planes, legality, policy support and value targets must agree."""
     states = game.initial(1)
+    for action in rec.meta.get("opening", []):  # random opening moves: not training positions
+        assert not game.terminal(states)[0]
+        game.apply(states, [int(action)])
     assert rec.num_positions == len(rec.moves) == len(rec.policy) == len(rec.planes) > 0
     for t, action in enumerate(rec.moves):
         assert not game.terminal(states)[0]
@@ -71,6 +74,25 @@ def test_records_are_consistent_and_batch_stays_full(gumbel):
     assert max(ev.sizes) == 6
     # not all games identical (Gumbel noise / temperature sampling)
     assert len({tuple(r.moves) for r in records}) > 3
+
+
+def test_random_openings_start_games_from_random_positions():
+    """A share of games opens with 1..k random moves that are not recorded and never end the game."""
+    game = make_game("tictactoe")
+    cfg = SelfPlayConfig(batch=8, simulations=8, random_opening_fraction=0.5, random_opening_plies=8)
+    worker = SelfPlayWorker(game, HashEvaluator(9), cfg, seed=3)
+    records = [r for _ in range(40) for r in worker.step()]
+    openings = [r.meta["opening"] for r in records]
+    opened = [o for o in openings if o]
+    assert 0.3 < len(opened) / len(records) < 0.7
+    assert max(map(len, opened)) >= 5 and min(map(len, opened)) == 1
+    for rec in records:
+        _check_record(game, rec)  # replays the opening, then checks every recorded position
+        assert len(rec.meta["opening"]) + rec.num_positions <= 9
+        assert rec.record.count(";B[") + rec.record.count(";W[") == len(rec.meta["opening"]) + len(rec.moves)
+    # off by default: every game starts from the empty board
+    worker = SelfPlayWorker(game, HashEvaluator(9), SelfPlayConfig(batch=4, simulations=8), seed=3)
+    assert all(not r.meta["opening"] for _ in range(20) for r in worker.step())
 
 
 def test_resignation_and_false_resign_accounting():
