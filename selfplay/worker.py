@@ -74,7 +74,7 @@ class SelfPlayConfig:
     max_moves: int | None = None
     """Adjudicate a game as a draw after this many plies (None: the game's own cap)."""
     reuse_tree: bool = True
-    """PUCT: keep the subtree of the move played between moves."""
+    """Keep the subtree of the move played between moves (PUCT and Gumbel)."""
     random_opening_fraction: float = 0.0
     """Share of games that start from a random position (see ``random_opening_plies``)."""
     random_opening_plies: int = 0
@@ -197,7 +197,7 @@ class SelfPlayWorker:
     def step(self) -> list[GameRecord]:
         """One move in every game; returns the games that finished (their rows restart)."""
         t0 = time.perf_counter()
-        game, cfg, states = self.game, self.config, self.states
+        game, states = self.game, self.states
         # encode
         planes = game.encode(states)
         movers = game.to_play(states).astype(np.int8)
