@@ -649,6 +649,35 @@ code (about 1.5x faster than storing ``float32(v == c)`` per point)."""
 
 
 @njit(cache=True, inline="always")
+def _stone_planes(out, r, t, slot, locs, c, o):
+    """History step t of row r from board ``slot``: the mover's (c) and the opponent's (o)
+    stones."""
+    one = ONE_BITS
+    for i in range(locs.shape[0]):
+        v = slot[locs[i]]
+        out[r, t, i] = np.uint32(v == c) * one
+        out[r, HISTORY + t, i] = np.uint32(v == o) * one
+
+
+@njit(cache=True, inline="always")
+def _empty_planes(out, r, t, nn):
+    """History step t of row r before the game started: no stones."""
+    for i in range(nn):
+        out[r, t, i] = 0
+        out[r, HISTORY + t, i] = 0
+
+
+@njit(cache=True, inline="always")
+def _constant_planes(out, r, c, nn):
+    """Row r's Black-to-move plane and on-board plane."""
+    one = ONE_BITS
+    colour = np.uint32(c == BLACK) * one
+    for i in range(nn):
+        out[r, 2 * HISTORY, i] = colour
+        out[r, 2 * HISTORY + 1, i] = one
+
+
+@njit(cache=True, inline="always")
 def encode_row(b, history, to_play, move_count, locs, out):
     """Row b's planes into ``out`` uint32 [B, 18, N*N] (a view of the float32
     planes): the mover's stones t = 0..7 moves ago, the opponent's, a
@@ -657,22 +686,12 @@ def encode_row(b, history, to_play, move_count, locs, out):
     c = to_play[b] + 1
     o = 3 - c
     m = move_count[b]
-    one = ONE_BITS
     for t in range(HISTORY):
         if t > m:
-            for i in range(nn):
-                out[b, t, i] = 0
-                out[b, HISTORY + t, i] = 0
-            continue
-        slot = history[b, (m - t) % HISTORY]
-        for i in range(nn):
-            v = slot[locs[i]]
-            out[b, t, i] = np.uint32(v == c) * one
-            out[b, HISTORY + t, i] = np.uint32(v == o) * one
-    colour = np.uint32(c == BLACK) * one
-    for i in range(nn):
-        out[b, 2 * HISTORY, i] = colour
-        out[b, 2 * HISTORY + 1, i] = one
+            _empty_planes(out, b, t, nn)
+        else:
+            _stone_planes(out, b, t, history[b, (m - t) % HISTORY], locs, c, o)
+    _constant_planes(out, b, c, nn)
 
 
 @njit(cache=True)
@@ -835,13 +854,10 @@ def _encode_stored(j, hist_rows, board, move_count, history, player, locs, out):
     c = player + 1
     o = 3 - c
     m = move_count[hist_rows[j, 0]]
-    one = ONE_BITS
     last = 0
     for t in range(HISTORY):
         if t > m:
-            for i in range(nn):
-                out[j, t, i] = 0
-                out[j, HISTORY + t, i] = 0
+            _empty_planes(out, j, t, nn)
             continue
         row = hist_rows[j, t]
         if row >= 0:
@@ -850,11 +866,5 @@ def _encode_stored(j, hist_rows, board, move_count, history, player, locs, out):
         else:
             base = hist_rows[j, last]
             slot = history[base, (move_count[base] - (t - last)) % HISTORY]
-        for i in range(nn):
-            v = slot[locs[i]]
-            out[j, t, i] = np.uint32(v == c) * one
-            out[j, HISTORY + t, i] = np.uint32(v == o) * one
-    colour = np.uint32(c == BLACK) * one
-    for i in range(nn):
-        out[j, 2 * HISTORY, i] = colour
-        out[j, 2 * HISTORY + 1, i] = one
+        _stone_planes(out, j, t, slot, locs, c, o)
+    _constant_planes(out, j, c, nn)
