@@ -27,7 +27,6 @@ while it is off every game plays on and feeds the measurement.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -140,10 +139,6 @@ class _Game:
     """(player, ply) of the first would-resign moment of a no-resign game."""
     opening: list[int] = field(default_factory=list)
     """Random opening moves played before the first recorded position (not training data)."""
-
-
-def _supports_rows(method: Callable[..., Any]) -> bool:
-    return "rows" in inspect.signature(method).parameters
 
 
 class SelfPlayWorker:
@@ -349,21 +344,13 @@ class SelfPlayWorker:
         for b in rows:
             self.games[int(b)] = self._new_game()
         self._random_openings(rows)
-        if _supports_rows(self.search.reset):
-            self.search.reset(rows=rows)
-        elif not self.config.gumbel:  # older Search without rows=: forget every tree (correct, slower)
-            self.search.reset()
+        self.search.reset(rows=rows)
 
 
 def game_record_text(game: Game, moves: list[int], outcome: Any, meta: dict[str, Any]) -> str:
-    """SGF (Go, gomoku) or PGN (chess) text of a finished self-play game via ``arena.records``.
+    """SGF (Go, gomoku) or PGN (chess) text of a finished self-play game via ``arena.records``."""
+    from arena.records import Result, record_text, rule_reason
 
-    Returns "" when the arena package is not installed (self-play does not need it).
-    """
-    try:
-        from arena.records import Result, record_text, rule_reason
-    except ImportError:
-        return ""
     states = game.initial(1)
     texts = []
     for action in moves:
@@ -377,7 +364,4 @@ def game_record_text(game: Game, moves: list[int], outcome: Any, meta: dict[str,
         reason = rule_reason(outcome.reason)
     result = Result(winner=meta["winner"], reason=reason, margin=outcome.score)
     name = f"selfplay step {meta['network_step']}"
-    try:
-        return record_text(game, texts, result, (name, name), event="tabula self-play")
-    except ImportError:  # sgfmill / python-chess missing: the shard still has the moves
-        return ""
+    return record_text(game, texts, result, (name, name), event="tabula self-play")
