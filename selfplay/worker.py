@@ -20,9 +20,9 @@ resign: when such a game's mover would have resigned and then did not lose,
 that is a false resignation; ``stats.false_resign_rate`` is their share among
 the games that played on after a would-resign moment. Resignation switches
 itself on only while that rate, over the last 100 such games, is at most
-``resign_max_false_rate`` (5%): an early network's values are not trusted to
-end games (measured on go9: 84% false resignations in the first minutes), and
-while it is off every game plays on and feeds the measurement.
+``resign_max_false_rate`` (5%): an untrained network's values are not trusted
+to end games, and while resignation is off every game plays on and feeds the
+measurement.
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ class SelfPlayWorker:
         st.outcomes["draw" if winner is None else ("first", "second")[winner]] += 1
         st.no_resign_games += int(g.no_resign)
         if g.would_resign is not None:  # a no-resign game, or resignation was off: check it
-            false = winner != g.would_resign[0]
+            false = winner != 1 - g.would_resign[0]  # the would-be resigner did not lose
             st.would_resign += 1
             st.false_resigns += int(false)
             meta["false_resign"] = bool(false)
