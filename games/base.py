@@ -234,6 +234,14 @@ class Game(ABC, Generic[S]):
     def resign(self, states: S, rows: Sequence[int] | np.ndarray) -> None:
         """The player to move in each of ``rows`` resigns; those games end."""
 
+    def adjudicate(self, states: S, row: int = 0) -> Player | None:
+        """The player judged to be winning row's unfinished game, or None (no judgment, or level).
+
+        Self-play may score games cut at its move cap by this instead of as draws
+        (``SelfPlayConfig.adjudicate_capped``); games without a judgment say None.
+        """
+        return None
+
     @abstractmethod
     def encode(self, states: S, out: np.ndarray | None = None) -> np.ndarray:
         """float32 ``[B, num_planes, H, W]`` feature planes, mover's point of view."""

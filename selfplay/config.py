@@ -102,7 +102,7 @@ def game_defaults(spec: str) -> dict[str, Any]:
                              "checkpoint_every": 500},
                 "arena": {"games": 20, "sims": 16, "baselines": ["random", "rollout:playouts=200"]}}
     if name == "chess":
-        return {"selfplay": {"batch": 32, "simulations": 32, "max_moves": 300},
+        return {"selfplay": {"batch": 32, "simulations": 32, "max_moves": 300, "adjudicate_capped": True},
                 "pipeline": {"min_positions": 2_000, "checkpoint_every": 300},
                 "arena": {"games": 10, "sims": 16, "baselines": ["random"]}}
     if side <= 9:

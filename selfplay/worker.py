@@ -71,7 +71,12 @@ class SelfPlayConfig:
     """Resignation is on only while the false-resign rate over the last 100 checked games is at
     most this (and at least 20 were checked); 1.0 turns it on unconditionally."""
     max_moves: int | None = None
-    """Adjudicate a game as a draw after this many plies (None: the game's own cap)."""
+    """End a game after this many plies (None: the game's own cap), scored as a draw unless
+    ``adjudicate_capped``."""
+    adjudicate_capped: bool = False
+    """Score games cut at ``max_moves`` by ``Game.adjudicate`` (chess: a material lead of a
+    minor piece or more wins) instead of as draws. Why: early chess self-play rarely mates, so
+    nearly every game would be a capped draw and the value head would learn nothing."""
     reuse_tree: bool = True
     """Keep the subtree of the move played between moves (PUCT and Gumbel)."""
     random_opening_fraction: float = 0.0
@@ -270,10 +275,13 @@ class SelfPlayWorker:
         game, g, st = self.game, self.games[b], self.stats
         outcome = game.result(self.states, b)
         capped = not outcome.terminal
-        winner = None if capped else outcome.winner
+        winner, reason = outcome.winner, outcome.reason.value
+        if capped:
+            winner = game.adjudicate(self.states, b) if self.config.adjudicate_capped else None
+            reason = "max moves (adjudicated " + ("draw)" if winner is None else "win)")
         meta: dict[str, Any] = {
             "network_step": self.network_step, "first_network_step": g.first_step,
-            "reason": "max moves (adjudicated draw)" if capped else outcome.reason.value,
+            "reason": reason,
             "winner": winner, "score": outcome.score, "resigned": resigned,
             "no_resign": g.no_resign, "would_resign": list(g.would_resign) if g.would_resign else None,
             "simulations": self.config.simulations, "gumbel": self.config.gumbel,

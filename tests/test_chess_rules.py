@@ -344,3 +344,16 @@ def test_symmetry_is_identity_only(game):
     assert moved is not planes and np.array_equal(moved, planes)
     with pytest.raises(ValueError, match="only the identity"):
         game.transform_policy(np.zeros((1, 4672)), 1)
+
+
+@pytest.mark.parametrize("fen, judged", [
+    (chess.STARTING_FEN, None),
+    ("4k3/8/8/8/8/8/8/Q3K3 w - - 0 1", 0),           # White a queen up
+    ("4k3/8/8/8/8/8/8/Q3K3 b - - 0 1", 0),           # whoever is to move
+    ("r3k3/8/8/8/8/8/PP6/4K3 w - - 0 1", 1),         # rook against two pawns: Black +3
+    ("4k3/8/8/8/8/8/PP6/4K3 w - - 0 1", None),       # two pawns: under a minor piece
+    ("4k3/8/8/8/8/8/8/4KB2 w - - 0 1", 0),           # a bishop is exactly the margin
+])
+def test_adjudicate_by_material(fen, judged):
+    game = ChessGame()
+    assert game.adjudicate(game.from_fen(fen)) == judged

@@ -136,6 +136,22 @@ def test_resignation_stays_off_while_false_resigns_are_frequent():
     assert st.false_resigns == sum(r.winner != 1 for r in records)
 
 
+def test_capped_chess_games_are_adjudicated_by_material_when_asked():
+    class QueenUp(type(make_game("chess"))):  # White keeps an extra queen for the 2 plies played
+        def initial(self, batch=1):
+            return self.from_fen("4k3/8/8/8/8/8/8/Q3K3 w - - 0 1", batch)
+
+    game = QueenUp()
+    for adjudicate, winner in ((True, 0), (False, None)):
+        cfg = SelfPlayConfig(batch=2, simulations=4, max_moves=2, adjudicate_capped=adjudicate)
+        worker = SelfPlayWorker(game, UniformEvaluator(game.info.num_actions), cfg)
+        records = worker.step() + worker.step()
+        assert len(records) == 2
+        for rec in records:
+            assert rec.winner == winner and rec.meta["reason"].startswith("max moves (adjudicated")
+            np.testing.assert_array_equal(rec.values, [0, 0] if winner is None else [1, -1])
+
+
 def test_max_moves_adjudicates_a_draw():
     game = make_game("tictactoe")
     worker = SelfPlayWorker(game, UniformEvaluator(9), SelfPlayConfig(batch=3, simulations=4, max_moves=2))

@@ -47,6 +47,9 @@ REASONS: tuple[Reason, ...] = (
     Reason.INSUFFICIENT_MATERIAL, Reason.FIFTY_MOVES, Reason.REPETITION, Reason.MOVE_CAP)
 """The Reason of each status code."""
 _MOVER_VALUE = np.array([0, -1, -1, 0, 0, 0, 0, 0], dtype=np.float32)
+PIECE_VALUES = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9}
+ADJUDICATION_MARGIN = 3
+"""Material lead (in pawns) that :meth:`ChessGame.adjudicate` calls a win: a minor piece."""
 _UCI = re.compile(r"[a-h][1-8][a-h][1-8][nbrqNBRQ]?")
 NOTATION_HELP = "expected a move in UCI like e2e4 or e7e8q, or SAN like Nf3"
 
@@ -329,6 +332,15 @@ class ChessGame(Game[ChessState]):
         mover = 0 if states.boards[row].turn else 1
         winner = 1 - mover if code in (CHECKMATE, RESIGNED) else None
         return Outcome(terminal=code != IN_PLAY, winner=winner, reason=REASONS[code])
+
+    def adjudicate(self, states: ChessState, row: int = 0) -> int | None:
+        """The side ahead by at least ``ADJUDICATION_MARGIN`` pawns of material (1/3/3/5/9), else None."""
+        board = states.boards[row]
+        balance = sum(value * (len(board.pieces(piece, chess.WHITE)) - len(board.pieces(piece, chess.BLACK)))
+                      for piece, value in PIECE_VALUES.items())
+        if abs(balance) < ADJUDICATION_MARGIN:
+            return None
+        return 0 if balance > 0 else 1
 
     def resign(self, states: ChessState, rows: Sequence[int] | np.ndarray) -> None:
         """The side to move in each of ``rows`` resigns; finished games keep their result."""
