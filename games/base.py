@@ -234,6 +234,11 @@ class Game(ABC, Generic[S]):
     def resign(self, states: S, rows: Sequence[int] | np.ndarray) -> None:
         """The player to move in each of ``rows`` resigns; those games end."""
 
+    def passing_loses(self, states: S) -> np.ndarray:
+        """bool ``[B]``: rows where the mover's pass would let the opponent end the game by
+        passing back without the mover winning (Go); all False for games without a pass."""
+        return np.zeros(self.batch_size(states), np.bool_)
+
     def adjudicate(self, states: S, row: int = 0) -> Player | None:
         """The player judged to be winning row's unfinished game, or None (no judgment, or level).
 

@@ -115,6 +115,37 @@ def test_go_pass_is_the_only_sensible_move():
     assert result.q[0, 25] > 0.9  # its first visit is the uniform value 0, then wins
 
 
+class PassLover:
+    """Puts nearly all prior on pass, value 0: a search with few simulations plays pass."""
+
+    def __init__(self, num_actions):
+        self.num_actions = num_actions
+
+    def __call__(self, planes):
+        logits = np.zeros((len(planes), self.num_actions), np.float32)
+        logits[:, -1] = 20.0
+        return logits, np.zeros(len(planes), np.float32)
+
+
+@pytest.mark.parametrize("gumbel", [False, True])
+def test_go_does_not_pass_into_a_loss(gumbel):
+    game = make_game("go:size=5,komi=7")
+    behind = game.initial(1)  # empty board: Black to move is 7 behind; White's pass back ends it
+    stones = np.zeros((5, 5), int)
+    stones[:, :2] = 1  # Black owns two columns and the ring next to them: 15 - 0 - 7 > 0
+    stones[:, 2] = 1
+    ahead = game.setup(stones, to_play=0)
+    assert game.passing_loses(behind).tolist() == [True] and game.passing_loses(ahead).tolist() == [False]
+    evaluator = PassLover(game.info.num_actions)
+    for avoid, states, passes in ((False, behind, True), (True, behind, False), (True, ahead, True)):
+        config = SearchConfig(num_simulations=8, gumbel=gumbel, avoid_losing_pass=avoid)
+        _, result = search_once(game, states, config, evaluator)
+        assert (text(game, states, result) == "pass") == passes, (avoid, passes)
+        if not passes:  # the most visited other move
+            other = result.visits[0, :-1]
+            assert result.action[0] == np.argmax(other + 0.5 * result.policy[0, :-1])
+
+
 def test_chess_mate_in_one():
     game = make_game("chess")
     states = game.from_fen("6k1/5ppp/8/8/8/8/5PPP/R5K1 w - - 0 1")

@@ -405,6 +405,12 @@ class GoGame(ArrayGame[GoState]):
         kernels.area_batch(states.board, self._locs, self._nbr, out)
         return out - self.komi
 
+    def passing_loses(self, states: GoState) -> np.ndarray:
+        """bool [B]: the mover does not win the area score of the board as it stands, so
+        passing lets the opponent pass back and end the game without the mover winning."""
+        score = self.area_score(states)
+        return np.where(states.to_play == 0, score, -score) <= 0
+
     def encode(self, states: GoState, out: np.ndarray | None = None) -> np.ndarray:
         """float32 [B, 18, N, N]: planes 0-7 the mover's stones t = 0..7 moves ago
         (zeros before the start), 8-15 the opponent's, 16 ones if Black is to move,
