@@ -75,8 +75,8 @@ class SelfPlayConfig:
     ``adjudicate_capped``."""
     adjudicate_capped: bool = False
     """Score games cut at ``max_moves`` by ``Game.adjudicate`` (chess: a material lead of a
-    minor piece or more wins) instead of as draws. Why: early chess self-play rarely mates, so
-    nearly every game would be a capped draw and the value head would learn nothing."""
+    minor piece or more wins) instead of as draws. Why: a capped game has no result, and a
+    draw would teach the value head that a large material lead is worth nothing."""
     reuse_tree: bool = True
     """Keep the subtree of the move played between moves (PUCT and Gumbel)."""
     random_opening_fraction: float = 0.0
