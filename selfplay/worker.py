@@ -88,12 +88,17 @@ class SelfPlayConfig:
     games), and the value head is then wrong exactly where an opponent's blunder leads."""
 
     def search_config(self, seed: int) -> SearchConfig:
-        """The SearchConfig this worker's search runs with."""
+        """The SearchConfig this worker's search runs with.
+
+        Self-play passes as the search says (``avoid_losing_pass`` off), as Leela Zero's
+        self-play does: the pass rule counts the score for the network, which should
+        learn when passing loses from the outcomes instead.
+        """
         return SearchConfig(num_simulations=self.simulations, gumbel=self.gumbel,
                             gumbel_considered=self.gumbel_considered,
                             root_noise=self.dirichlet and not self.gumbel,
                             leaves_per_tree=self.leaves_per_tree, reuse_tree=self.reuse_tree,
-                            temperature=0.0, seed=seed)
+                            avoid_losing_pass=False, temperature=0.0, seed=seed)
 
 
 @dataclass

@@ -160,3 +160,12 @@ def test_max_moves_adjudicates_a_draw():
     for rec in records:
         assert rec.num_positions == 2 and rec.winner is None and (rec.values == 0).all()
         assert rec.meta["reason"].startswith("max moves")
+
+
+def test_selfplay_passes_as_the_search_says():
+    """Leela Zero's self-play rule: no score-counting help with passes (play turns it on)."""
+    from mcts import SearchConfig
+    assert SearchConfig().avoid_losing_pass
+    assert not SelfPlayConfig().search_config(0).avoid_losing_pass
+    worker = SelfPlayWorker(make_game("go:size=5"), UniformEvaluator(26), SelfPlayConfig(batch=2, simulations=4))
+    assert not worker.search.config.avoid_losing_pass
