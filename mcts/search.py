@@ -102,7 +102,7 @@ class SearchConfig:
     avoid_losing_pass: bool = True
     """Go: do not play a pass that lets the opponent end the game by passing back without us
     winning on the board as it stands; play the most visited other move (Leela Zero does the
-    same). Why: at low simulation counts the opponent's pass reply is often never expanded, so
+    same in play). Why: at low simulation counts the opponent's pass reply is often never expanded, so
     the search cannot see that passing while behind loses (seen against random: 1 loss in 40).
     Self-play turns it off (see SelfPlayConfig.search_config)."""
     cache_states: bool = True

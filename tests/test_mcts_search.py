@@ -132,8 +132,7 @@ def test_go_does_not_pass_into_a_loss(gumbel):
     game = make_game("go:size=5,komi=7")
     behind = game.initial(1)  # empty board: Black to move is 7 behind; White's pass back ends it
     stones = np.zeros((5, 5), int)
-    stones[:, :2] = 1  # Black owns two columns and the ring next to them: 15 - 0 - 7 > 0
-    stones[:, 2] = 1
+    stones[:, :3] = 1  # three Black columns, the other two its territory: 25 - 0 - 7 > 0
     ahead = game.setup(stones, to_play=0)
     assert game.passing_loses(behind).tolist() == [True] and game.passing_loses(ahead).tolist() == [False]
     evaluator = PassLover(game.info.num_actions)
