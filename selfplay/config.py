@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arena.records import write_text_atomic
 from games import canonical_spec, parse_spec
 from selfplay.worker import SelfPlayConfig
 
@@ -208,10 +209,7 @@ def build(cls: type, values: dict[str, Any]) -> Any:
 
 def save_config(path: str | os.PathLike, config: dict[str, Any]) -> None:
     """Write the resolved config as JSON, atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def load_saved(path: str | os.PathLike) -> dict[str, Any] | None:

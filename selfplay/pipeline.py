@@ -44,6 +44,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from arena.records import write_text_atomic
 from selfplay.config import (ArenaConfig, PipelineConfig, build, load_saved, resolve_config,
                              save_config)
 from selfplay.shards import ReplayStore, window_size
@@ -76,9 +77,7 @@ def list_checkpoints(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True, default=str))
 
 
 def _read_json(path: Path) -> Any:
@@ -136,10 +135,7 @@ def worker_main(run_dir: str, config: dict[str, Any], index: int, device: str, p
         for record in worker.step():
             path = store.add_game(record)
             if record.record:
-                text_path = records / (path.stem + suffix)
-                tmp = records / f".{path.stem}.tmp"
-                tmp.write_text(record.record)
-                os.replace(tmp, text_path)
+                write_text_atomic(records / (path.stem + suffix), record.record)
         if time.monotonic() - last_check > pcfg.worker_reload_seconds:
             last_check = time.monotonic()
             ckpts = list_checkpoints(run)
