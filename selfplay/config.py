@@ -107,8 +107,10 @@ def game_defaults(spec: str) -> dict[str, Any]:
                 "pipeline": {"min_positions": 2_000, "checkpoint_every": 300},
                 "arena": {"games": 10, "sims": 16, "baselines": ["random"]}}
     if side <= 9:
+        # Go's arena games are long: at 20 games per pairing a CPU run rated only 3 checkpoints.
+        arena = {"games": 10} if name == "go" else {}
         return {"selfplay": {"batch": 64, "simulations": 32},
-                "pipeline": {"min_positions": 2_000, "checkpoint_every": 200}}
+                "pipeline": {"min_positions": 2_000, "checkpoint_every": 200}, "arena": arena}
     return {"selfplay": {"batch": 64, "simulations": 32},
             "pipeline": {"min_positions": 5_000, "checkpoint_every": 300},
             "arena": {"games": 10}}

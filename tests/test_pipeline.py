@@ -126,6 +126,13 @@ def test_config_resolution_order(tmp_path):
     assert np.isclose(cfg["pipeline"]["ratio"], 32.0)
 
 
+def test_go9_arena_plays_fewer_games_than_small_gomoku():
+    train = {"batch_size": 256}
+    go = resolve_config("go9", train_defaults=train, default_net="b6c64")
+    gomoku = resolve_config("gomoku:size=8,k=5", train_defaults=train, default_net="b4c48")
+    assert go["arena"]["games"] == 10 and gomoku["arena"]["games"] == 20
+
+
 def test_evaluation_writes_ratings_and_elo_plot(tmp_path):
     torch = pytest.importorskip("torch")
     pytest.importorskip("arena.players")
