@@ -437,7 +437,8 @@ class Run:
             self.out("interrupted: stopping the workers and saving a checkpoint")
         finally:
             self._stop_processes()
-            if trainer.step != list_checkpoints(self.run_dir)[-1][0]:
+            saved = list_checkpoints(self.run_dir)
+            if not saved or trainer.step != saved[-1][0]:  # none left if the folder was emptied
                 self._checkpoint(trainer)
             writer.close()
         self.store.scan()
