@@ -94,14 +94,16 @@ def game_defaults(spec: str) -> dict[str, Any]:
         # move, 0 losses). Sampling only 2 plies keeps the outcomes (value targets) those of
         # the network's best play; the lr drop at step 3,000 (~2 minutes) polishes the last
         # few positions (0 wrong from step 3,500 on in 3 of 3 runs); checkpoints every 500
-        # steps leave the arena process less of the 2 cores.
+        # steps leave the arena process less of the 2 cores. The arena (and so
+        # tictactoe_check) searches with self-play's 32 simulations: at 16, 2 of 7
+        # 3-minute runs missed 2 positions each, which 32 simulations played right.
         return {"selfplay": {"batch": 128, "simulations": 32, "gumbel_considered": 9,
                              "resign_threshold": -1.0, "temperature_plies": 2,
                              "random_opening_fraction": 0.75, "random_opening_plies": 8},
                 "train": {"warmup_steps": 50, "batch_size": 64, "lr_drops": [3_000]},
                 "pipeline": {"ratio": 32.0, "window_base": 5_000, "min_positions": 500,
                              "checkpoint_every": 500},
-                "arena": {"games": 20, "sims": 16, "baselines": ["random", "rollout:playouts=200"]}}
+                "arena": {"games": 20, "sims": 32, "baselines": ["random", "rollout:playouts=200"]}}
     if name == "chess":
         return {"selfplay": {"batch": 32, "simulations": 32, "max_moves": 300, "adjudicate_capped": True},
                 "pipeline": {"min_positions": 2_000, "checkpoint_every": 300},
