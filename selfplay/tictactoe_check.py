@@ -4,7 +4,7 @@
 
 A run directory means its newest checkpoint, searched with the run's arena
 simulation count (``arena.sims`` of RUN/config.json, the count its Elo table
-was measured at); a checkpoint file means that file at 16 simulations. The
+was measured at); a checkpoint file means that file at 32 simulations (self-play's). The
 search is the arena's evaluation search: Gumbel, noise scale 0, all 9 moves
 considered. Two checks, printed with one JSON line last:
 
@@ -28,6 +28,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+DEFAULT_SIMS = 32
+"""Simulations when neither --sims nor the run's config says: tic-tac-toe self-play's count."""
 LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
 
 
@@ -149,7 +151,7 @@ def games_vs_minimax(choose: Callable[[list[int]], int]) -> dict[str, int]:
     return tally
 
 
-def check(source: Any, sims: int = 16, *, gumbel: bool = True) -> dict[str, Any]:
+def check(source: Any, sims: int = DEFAULT_SIMS, *, gumbel: bool = True) -> dict[str, Any]:
     """Both checks for a checkpoint path or a network: wrong moves over reachable positions, games.
 
     ``imperfect_search_moves``: reachable positions where the searched move changes the
@@ -196,18 +198,18 @@ def resolve_target(target: str, sims: int | None) -> tuple[str, int]:
             try:
                 sims = int(json.loads((path / "config.json").read_text())["arena"]["sims"])
             except (OSError, ValueError, KeyError, TypeError):
-                sims = 16
+                sims = DEFAULT_SIMS
         return str(ckpts[-1]), sims
     if not path.is_file():
         raise ValueError(f"{path}: no such run directory or checkpoint file")
-    return str(path), 16 if sims is None else sims
+    return str(path), DEFAULT_SIMS if sims is None else sims
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("target", help="a run directory (its newest checkpoint) or a checkpoint file")
     parser.add_argument("--sims", type=int, default=None,
-                        help="simulations per move (default: the run's arena.sims, else 16)")
+                        help="simulations per move (default: the run's arena.sims, else 32)")
     parser.add_argument("--puct", action="store_true", help="PUCT search instead of Gumbel (no noise)")
     args = parser.parse_args(argv)
     try:
